@@ -1,0 +1,1 @@
+"""coherence component of jaxqtm."""

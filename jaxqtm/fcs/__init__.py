@@ -1,0 +1,1 @@
+"""fcs component of jaxqtm."""

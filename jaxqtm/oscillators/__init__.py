@@ -1,0 +1,1 @@
+"""oscillators component of jaxqtm."""

@@ -1,0 +1,1 @@
+"""reservoirs component of jaxqtm."""
