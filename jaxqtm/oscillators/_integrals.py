@@ -1,0 +1,170 @@
+"""Exact thermal frequency integrals of rational functions.
+
+For a rational R(w) = sum_k r_k/(w - p_k) (no real poles, R -> 0 at infinity)
+and a Bose kernel coth((w - s)/2T), expanding coth in its Matsubara poles
+i nu_n = 2 pi i n T and summing the residues gives, with the symmetric cut-off
+|w| < L,
+
+  int_{-L}^{L} R(w) coth((w - s)/2T) dw = sum_k r_k G_T(p_k - s) + 2 log(L) sum_k r_k + o(1),
+
+  G_T(q) = -[psi(z) + psi(z + 1)] - 2 log(2 pi T),  z = -i q sgn(Im q) / (2 pi T)  (Re z > 0),
+
+psi the complex digamma function. The divergent piece depends on R only, so it
+cancels exactly in the combinations the machine needs (N(w, Omega) = coth(a) -
+coth(b) has two kernels acting on the same R) and vanishes when sum_k r_k = 0
+(R = O(1/w^2)). The result is exact to round-off for every pole position:
+a resonance of width 1e-9 costs the same as a broad one. Cost: two digamma
+evaluations per pole.
+
+Kernels whose real poles (w = -Omega for coth(a), w = 0 for coth(b)) are
+cancelled by zeros of R (J_1(0) = 0, chi''(0) = 0) are removable singularities:
+the formula above is the principal value, which equals the regular integral.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from .._special import digamma_pair
+from ._polesum import PoleSum
+
+
+def g_tilde(q, temperature):
+    """Regularised Matsubara transform G_T(q) of 1/(w - q) against coth(w/2T)."""
+    sgn = jnp.where(jnp.imag(q) >= 0, 1.0, -1.0)
+    two_pi_t = 2.0 * jnp.pi * temperature
+    z = -1j * q * sgn / two_pi_t
+    return -digamma_pair(z) - 2.0 * jnp.log(two_pi_t)
+
+
+def _contract(residues, weights):
+    """sum_k residues[k, ...] * weights[k]."""
+    extra = (None,) * (residues.ndim - 1)
+    return jnp.sum(residues * weights[(...,) + extra], axis=0)
+
+
+def coth_integral(r: PoleSum, temperature, shift=0.0):
+    """int dw R(w) coth((w - shift)/2T), for R = O(1/w^2) (or inside a combination)."""
+    return _contract(r.residues, g_tilde(r.poles - shift, temperature))
+
+
+def n_integral(r: PoleSum, t1, t2, omega):
+    """int dw R(w) N(w, Omega), N = coth((w + Omega)/2T1) - coth(w/2T2) (seed 001)."""
+    w = g_tilde(r.poles + omega, t1) - g_tilde(r.poles, t2)
+    return _contract(r.residues, w)
+
+
+def plain_integral(r: PoleSum):
+    """int dw R(w) for R = O(1/w^2): 2 pi i times the upper-half-plane residues."""
+    upper = jnp.where(jnp.imag(r.poles) > 0, 1.0, 0.0)
+    return 2j * jnp.pi * _contract(r.residues, upper)
+
+
+# ----------------------------------------------------------------------------
+# Two temperatures: int R(w) [coth(a) coth(b) - 1] dw, a = (w + Omega)/2T1, b = w/2T2.
+#
+# For T1 = T2 = T the identity coth(a)coth(b) - 1 = coth(a - b)(coth(b) - coth(a)) with
+# a - b = Omega/2T reduces it exactly to ``n_integral`` (see ``k12_integral``). For T1 != T2
+# the product of two coth's with incommensurate Matsubara lattices has no closed form, so
+# we integrate numerically, but in a way whose accuracy does not depend on resonance widths:
+#  1. every pole p_k of R closer to the real axis than pi*min(T1, T2) is subtracted with
+#     its residue times K12(p_k), paired with a mirror pole q_k on the other side of the axis
+#     (the pair decays as 1/w^2 and integrates exactly to 2 pi i sgn(Im p_k) K12(p_k));
+#  2. what is left is analytic within ~ pi*min(T) of the real axis, with all its structure
+#     located at the real parts of the poles and at the kernel's removable points 0, -Omega;
+#  3. it is integrated with tanh-sinh panels between those breakpoints (clustering nodes
+#     double-exponentially towards each breakpoint, so fine structure there is resolved)
+#     and exp-sinh rules on the two tails.
+# Accuracy ~1e-12 relative against mpmath (tests/oscillators); cost ~100 nodes per breakpoint.
+# ----------------------------------------------------------------------------
+
+_TS_LEVEL = 3.2  # t-range of the tanh-sinh / exp-sinh rules
+_TS_NODES = 48  # nodes per side per panel
+
+
+def _tanh_sinh_unit():
+    import numpy as np
+
+    t = np.linspace(-_TS_LEVEL, _TS_LEVEL, 2 * _TS_NODES + 1)
+    h = t[1] - t[0]
+    u = 0.5 * np.pi * np.sinh(t)
+    # distance of the node from the left / right end of [0, 1], computed without cancellation
+    left = 1.0 / (1.0 + np.exp(-2.0 * u))
+    right = 1.0 / (1.0 + np.exp(2.0 * u))
+    w = h * 0.5 * np.pi * np.cosh(t) / (2.0 * np.cosh(u) ** 2)
+    return left, right, w
+
+
+def _exp_sinh_unit():
+    import numpy as np
+
+    t = np.linspace(-4.0, 4.0, 2 * _TS_NODES + 1)
+    h = t[1] - t[0]
+    x = np.exp(0.5 * np.pi * np.sinh(t))
+    w = h * 0.5 * np.pi * np.cosh(t) * x
+    return x, w
+
+
+def _k12(w, t1, t2, omega):
+    # coth(x) = 1 + 2 n(x), n(x) = 1/(e^{2x} - 1):  coth(a)coth(b) - 1 = 2 n_a + 2 n_b + 4 n_a n_b.
+    # This form never overflows (n -> 0 or -1 at large |x|), unlike cosh/sinh ratios.
+    na = 1.0 / jnp.expm1(2.0 * (w + omega) / (2.0 * t1))
+    nb = 1.0 / jnp.expm1(2.0 * w / (2.0 * t2))
+    return 2.0 * na + 2.0 * nb + 4.0 * na * nb
+
+
+def k12_quadrature(r: PoleSum, t1, t2, omega, r_direct=None):
+    """int dw R(w) [coth((w+Omega)/2T1) coth(w/2T2) - 1] for T1 != T2 (see notes above).
+
+    ``r_direct(ws) -> (M, *batch)`` optionally evaluates R on real nodes from its factors.
+    Near the removable points R -> 0 while each pole term of the partial-fraction sum stays
+    O(1); the factored form keeps full relative precision there (needed when Omega -> 0,
+    where the two removable points merge into a double one).
+    """
+    tmin = jnp.minimum(t1, t2)
+    poles, res = r.poles, r.residues
+    extra = (None,) * (res.ndim - 1)
+    near = jnp.abs(jnp.imag(poles)) < jnp.pi * tmin
+    sgn = jnp.where(jnp.imag(poles) >= 0, 1.0, -1.0)
+    mirror = jnp.real(poles) - 1j * sgn * jnp.pi * tmin
+    # K12 at the poles that get subtracted (far from the Matsubara points i 2 pi n T)
+    kp = jnp.where(near, _k12(jnp.where(near, poles, 1j * jnp.pi * tmin), t1, t2, omega), 0.0)
+    sub_exact = _contract(res, 2j * jnp.pi * sgn * kp)
+
+    def integrand(ws):
+        ws = ws.astype(complex)
+        rv = r.at(ws) if r_direct is None else r_direct(jnp.real(ws)).astype(complex)  # (M, *batch)
+        kv = _k12(ws, t1, t2, omega)
+        main = rv * kv[(...,) + extra]
+        # only nodes that round onto the removable points w = 0, -Omega give 0*inf here
+        main = jnp.where(jnp.isfinite(jnp.real(main)) & jnp.isfinite(jnp.imag(main)), main, 0.0)
+        d1 = 1.0 / (ws[:, None] - poles[None, :])
+        d2 = 1.0 / (ws[:, None] - mirror[None, :])
+        sub = jnp.tensordot((d1 - d2) * kp[None, :], res, axes=(1, 0))
+        return main - sub
+
+    breaks = jnp.sort(jnp.concatenate([jnp.real(poles), jnp.stack([jnp.zeros(()), -jnp.asarray(omega, float)])]))
+    left, right, wts = _tanh_sinh_unit()
+    lo, hi = breaks[:-1], breaks[1:]
+    length = hi - lo
+    # nodes measured from the nearer end keep full relative precision near each breakpoint
+    xs = jnp.where(left[None, :] <= 0.5, lo[:, None] + length[:, None] * left[None, :],
+                   hi[:, None] - length[:, None] * right[None, :])
+    ws_panel = (length[:, None] * wts[None, :]).reshape(-1)
+    xe, we = _exp_sinh_unit()
+    scale = jnp.maximum(jnp.maximum(t1, t2), 1e-300)
+    x_right = breaks[-1] + scale * xe
+    x_left = breaks[0] - scale * xe
+    nodes = jnp.concatenate([xs.reshape(-1), x_right, x_left])
+    weights = jnp.concatenate([ws_panel, scale * we, scale * we])
+    vals = integrand(nodes)
+    total = jnp.tensordot(weights, vals, axes=(0, 0))
+    return total + sub_exact
+
+
+def k12_integral(r: PoleSum, t1, t2, omega, r_direct=None):
+    """int dw R(w) [coth(a)coth(b) - 1]: exact for T1 = T2, quadrature otherwise."""
+    iso_t = jnp.where(t1 == t2, t1, 1.0)
+    iso = -n_integral(r, iso_t, iso_t, omega) / jnp.tanh(omega / (2.0 * iso_t))
+    general = k12_quadrature(r, t1, t2, omega, r_direct)
+    return jnp.where(t1 == t2, iso, general)

@@ -1,0 +1,162 @@
+"""The working medium: N oscillators with a strong static bath (bath 2).
+
+Equation of motion in frequency space (mass m = 1, strictly Ohmic bath 2,
+J_2 = gamma_2 w, counter-terms included so frequencies are not renormalised):
+
+    M(w) x(w) = xi_2(w) c,   M(w) = diag(omega_l^2) - w^2 1 - i w gamma_2 C,
+
+where C is the bath-2 coupling pattern: all ones for the *joint* configuration
+(every oscillator on the same bath, seed 001) and the identity for the
+*independent* one (each oscillator on its own bath, slides 000). The response
+matrix is chi(w) = M(w)^{-1} (seed 001 eq. 8 includes the mass, so chi = m chi_std).
+
+Decision on eq. (9) of seed 001: the printed diagonal element
+chi^(l,l) = -(w^2 - omega_l^2 + i w gamma_2)/D carries the wrong frequency.
+Inverting the 2x2 matrix gives chi^(A,A) = -(w^2 - omega_B^2 + i w gamma_2)/D (the
+*other* oscillator's frequency), which reduces to 1/(omega_A^2 - w^2 - i w gamma_2)
+-> the bare A oscillator as gamma_2 -> 0; the printed form would give the B
+oscillator. D(w) of eq. (10) is right. Tests pin this (tests/oscillators).
+
+Poles: det M(w) = 0 is a quadratic eigenvalue problem. We linearise it,
+A = [[0, 1], [K, -i gamma_2 C]] (K = diag omega^2), whose 2N eigenvalues are the poles
+(all in the lower half plane), and
+
+    chi(w) = -[(w - A)^{-1}]_{top-right} = sum_k R_k / (w - p_k),  R_k = -V[x,k] (V^{-1})[k,y],
+and the poles and residues are then polished (see ``chi_rational``).
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike
+
+from ._polesum import PoleSum, imag_part, real_part
+from .._validate import require_finite, require_positive
+
+JOINT = "joint"
+INDEPENDENT = "independent"
+
+
+class WorkingMedium(eqx.Module):
+    """N uncoupled oscillators (frequencies ``omega``) on a static Ohmic bath 2.
+
+    **Arguments:**
+    - ``omega``: (N,) oscillator frequencies (the paper: (omega_A, omega_B)).
+    - ``gamma2``: damping strength of bath 2 (J_2 = gamma2 w).
+    - ``configuration``: ``"joint"`` (common baths) or ``"independent"`` (own baths).
+    """
+
+    omega: Array
+    gamma2: ArrayLike
+    configuration: str = eqx.field(static=True, default=JOINT)
+
+    def __init__(self, omega, gamma2, configuration: str = JOINT):
+        self.omega = jnp.asarray(omega, dtype=float)
+        self.gamma2 = gamma2
+        if configuration not in (JOINT, INDEPENDENT):
+            raise ValueError(f"configuration must be 'joint' or 'independent', got {configuration!r}")
+        self.configuration = configuration
+
+    @property
+    def n(self) -> int:
+        return self.omega.shape[-1]
+
+    def coupling_pattern(self):
+        n = self.n
+        if self.configuration == JOINT:
+            return jnp.ones((n, n))
+        return jnp.eye(n)
+
+    def validate(self, resonance_tol: float = 1e-6) -> None:
+        om = np.asarray(self.omega, dtype=float) if _is_concrete(self.omega) else None
+        require_positive(self.gamma2, "gamma2", allow_zero=True)
+        if om is None:
+            return
+        require_finite(om, "omega")
+        if om.ndim != 1 or om.size < 1:
+            raise ValueError(f"omega must be a 1-D array of oscillator frequencies, got shape {om.shape}")
+        if np.any(om <= 0):
+            raise ValueError(f"oscillator frequencies omega must be > 0, got {om}")
+        if self.configuration == JOINT and om.size > 1:
+            d = np.where(np.eye(om.size, dtype=bool), np.inf, np.abs(om[:, None] - om[None, :]))
+            i, j = np.unravel_index(np.argmin(d), d.shape)
+            if d[i, j] <= resonance_tol * max(om[i], om[j]):
+                raise ValueError(
+                    f"omega[{i}] = {om[i]} and omega[{j}] = {om[j]} are resonant (|difference| <= "
+                    f"{resonance_tol} relative): with a common bath the relative coordinate is a "
+                    "dissipation-free normal mode and there is no steady state (seed 001, sec. III). "
+                    "Use distinct frequencies, e.g. omega_B = 0.6 omega_A."
+                )
+        if float(np.asarray(self.gamma2)) == 0.0:
+            raise ValueError("gamma2 must be > 0: without the static bath the oscillators have no steady state")
+
+    def matrix(self, w):
+        """M(w) = K - w^2 - i w gamma2 C."""
+        k = jnp.diag(self.omega**2)
+        return k - w**2 * jnp.eye(self.n) - 1j * w * self.gamma2 * self.coupling_pattern()
+
+    def chi(self, w):
+        """Response matrix chi(w) = M(w)^{-1} at a (complex) frequency, by direct inversion."""
+        return jnp.linalg.inv(self.matrix(w))
+
+    def chi_rational(self) -> PoleSum:
+        """chi(w) in pole--residue form (2N poles, residues (2N, N, N))."""
+        n = self.n
+        k = jnp.diag(self.omega**2).astype(complex)
+        a = jnp.block(
+            [
+                [jnp.zeros((n, n), complex), jnp.eye(n, dtype=complex)],
+                [k, -1j * self.gamma2 * self.coupling_pattern()],
+            ]
+        )
+        p, v = jnp.linalg.eig(a)
+        # The companion eigen-solve loses relative accuracy on narrow poles when
+        # gamma2 >> omega (|A| ~ gamma2). Polish each pole with Newton steps on
+        # det M(w) (d/dw log det M = tr(M^{-1} M')), then take the residue from
+        # the null vector u (SVD) of the complex-symmetric M(p):  R = u u^T / (u^T M'(p) u).
+        eye = jnp.eye(n)
+        cpat = self.coupling_pattern()
+
+        def dmat(w):
+            return -2.0 * w * eye - 1j * self.gamma2 * cpat
+
+        def newton(pk):
+            for _ in range(2):
+                step = 1.0 / jnp.trace(jnp.linalg.solve(self.matrix(pk), dmat(pk)))
+                # an exactly singular M (pole already exact) gives inf/nan: keep pk
+                pk = pk - jnp.where(jnp.isfinite(step), step, 0.0)
+            return pk
+
+        p = jax.vmap(newton)(p)
+
+        def residue(pk):
+            # null vector of M(pk): right singular vector of the smallest singular value
+            _, _, vh = jnp.linalg.svd(self.matrix(pk))
+            u = jnp.conj(vh[-1])
+            return jnp.outer(u, u) / (u @ dmat(pk) @ u)
+
+        res = jax.vmap(residue)(p)
+        return PoleSum(jnp.zeros((0, n, n), complex), p, res)
+
+    def chi_imag_rational(self) -> PoleSum:
+        """chi''(w) (elementwise imaginary part on the real axis)."""
+        return imag_part(self.chi_rational())
+
+    def chi_real_rational(self) -> PoleSum:
+        return real_part(self.chi_rational())
+
+    def chi_imag_eig(self, w):
+        """Eigenvalues and eigenvectors of the real symmetric matrix chi''(w) (seed 001, fig. 2a)."""
+        c = jnp.imag(self.chi(w + 0j))
+        return jnp.linalg.eigh(0.5 * (c + c.T))
+
+
+def _is_concrete(x) -> bool:
+    try:
+        np.asarray(x)
+        return True
+    except Exception:
+        return False

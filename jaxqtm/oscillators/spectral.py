@@ -1,0 +1,128 @@
+"""Spectral densities of the bath coupled through the modulated couplings (bath 1).
+
+Each spectral density J(w) (odd, J >= 0 for w >= 0, mass m = 1) comes with the
+retarded response of its fluctuating force, shifted to vanish at zero
+frequency (seed 001, eqs. B11--B16):
+
+    zeta(w) = chi_xi(w) - chi_xi(0),   Im zeta(w) = J(w),   zeta(w) = i w gamma(w),
+
+with gamma(w) the Fourier transform of the memory-friction kernel. zeta is
+analytic in the upper half plane; for rational J it is the rational function
+with J as imaginary part and poles only in the lower half plane. We keep it
+in pole--residue form (``PoleSum``); J, zeta' and zeta'' follow exactly.
+"""
+
+from __future__ import annotations
+
+import abc
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, ArrayLike
+
+from ._polesum import PoleSum, imag_part, real_part
+from .._validate import require_finite, require_positive
+
+
+class SpectralDensity(eqx.Module):
+    """Base class: a bath spectral density with its retarded response."""
+
+    @abc.abstractmethod
+    def zeta(self) -> PoleSum:
+        """Shifted retarded response zeta(w) in pole--residue form."""
+
+    @abc.abstractmethod
+    def J(self, w):
+        """J(w) for real w (elementwise), from its closed form."""
+
+    def J_rational(self) -> PoleSum:
+        return imag_part(self.zeta())
+
+    def zeta_re_rational(self) -> PoleSum:
+        return real_part(self.zeta())
+
+    def validate(self, name: str = "bath1") -> None:
+        """Python-level checks on concrete parameters (raises ValueError)."""
+
+
+class Ohmic(SpectralDensity):
+    """Strictly Ohmic J(w) = gamma w (no cut-off; memory-less friction)."""
+
+    gamma: ArrayLike
+
+    def zeta(self):
+        g = jnp.asarray(self.gamma, dtype=float)
+        # zeta(w) = i gamma w: a pure polynomial
+        poly = jnp.stack([jnp.zeros_like(g) + 0j, 1j * g])
+        return PoleSum(poly, jnp.zeros((0,), complex), jnp.zeros((0,), complex))
+
+    def J(self, w):
+        return self.gamma * jnp.asarray(w)
+
+    def validate(self, name="bath1"):
+        require_positive(self.gamma, f"{name}.gamma", allow_zero=True)
+
+
+class DrudeLorentz(SpectralDensity):
+    """Drude--Lorentz J(w) = gamma w / (1 + w^2/omega_c^2) (seed 001, eq. 19).
+
+    zeta(w) = i gamma w omega_c / (omega_c - i w) = -gamma omega_c + i gamma omega_c^2 / (w + i omega_c),
+    so zeta' = -(w/omega_c) J and zeta'' = J (eq. B16).
+    """
+
+    gamma: ArrayLike
+    omega_c: ArrayLike
+
+    def zeta(self):
+        g = jnp.asarray(self.gamma, dtype=float)
+        wc = jnp.asarray(self.omega_c, dtype=float)
+        poly = jnp.stack([-g * wc + 0j])
+        return PoleSum(poly, jnp.stack([-1j * wc]), jnp.stack([1j * g * wc**2]))
+
+    def J(self, w):
+        w = jnp.asarray(w)
+        return self.gamma * w / (1.0 + (w / self.omega_c) ** 2)
+
+    def validate(self, name="bath1"):
+        require_positive(self.gamma, f"{name}.gamma", allow_zero=True)
+        require_positive(self.omega_c, f"{name}.omega_c")
+
+
+class StructuredLorentzian(SpectralDensity):
+    """Structured (peaked) J(w) = d gamma w / ((w^2 - omega_1^2)^2 + gamma^2 w^2) (slides, seed 000).
+
+    The force response is that of a damped mode: chi_xi(w) = d / (omega_1^2 - w^2 - i gamma w),
+    whose imaginary part is J; zeta = chi_xi - d/omega_1^2. Poles
+    w_pm = -i gamma/2 +- sqrt(omega_1^2 - gamma^2/4) (lower half plane). The critically
+    damped point gamma = 2 omega_1 (double pole) is rejected.
+    """
+
+    gamma: ArrayLike
+    omega_1: ArrayLike
+    d: ArrayLike = 1.0
+
+    def zeta(self):
+        g = jnp.asarray(self.gamma, dtype=float)
+        w1 = jnp.asarray(self.omega_1, dtype=float)
+        d = jnp.asarray(self.d, dtype=float)
+        s = jnp.sqrt(w1**2 - g**2 / 4 + 0j)
+        wp, wm = -0.5j * g + s, -0.5j * g - s
+        # d/(w1^2 - w^2 - i g w) = -d / ((w - wp)(w - wm))
+        res = jnp.stack([-d / (wp - wm), -d / (wm - wp)])
+        poly = jnp.stack([-d / w1**2 + 0j])
+        return PoleSum(poly, jnp.stack([wp, wm]), res)
+
+    def J(self, w):
+        w = jnp.asarray(w)
+        return self.d * self.gamma * w / ((w**2 - self.omega_1**2) ** 2 + self.gamma**2 * w**2)
+
+    def validate(self, name="bath1"):
+        require_positive(self.gamma, f"{name}.gamma")
+        require_positive(self.omega_1, f"{name}.omega_1")
+        require_positive(self.d, f"{name}.d", allow_zero=True)
+        g, w1 = float(self.gamma), float(self.omega_1)
+        if abs(g - 2 * w1) < 1e-8 * w1:
+            raise ValueError(
+                f"{name}: critically damped structured Lorentzian (gamma = 2 omega_1 = {g}) has a double "
+                "pole; move gamma away from 2*omega_1 by more than 1e-8*omega_1"
+            )
