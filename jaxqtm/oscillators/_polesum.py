@@ -108,18 +108,20 @@ def imag_part(f: PoleSum) -> PoleSum:
     return add(f, f.reflect(), -0.5j, 0.5j)
 
 
-def product_decaying(f: PoleSum, g: PoleSum) -> PoleSum:
+def product_decaying(f: PoleSum, g: PoleSum, f_direct=None) -> PoleSum:
     """Polar part of ``f * g`` where ``f`` is scalar-valued.
 
     The residue at a pole of one factor is its residue times the other factor
     evaluated there (poles of f and g must be distinct). The polynomial part of
     the product is dropped: callers use this only for products that vanish at
     infinity, which every integrand of the machine does (tests check the
-    reconstruction pointwise).
+    reconstruction pointwise). ``f_direct(z)``, if given, evaluates f from a closed
+    form at g's poles (a partial-fraction sum with a large constant part, like
+    w J(w) for a Drude density with omega_c >> 1, cancels catastrophically there).
     """
     extra = (None,) * (g.residues.ndim - 1)
     g_at_f = g.at(f.poles)  # (Kf, *batch)
-    f_at_g = f.at(g.poles)  # (Kg,)
+    f_at_g = f.at(g.poles) if f_direct is None else f_direct(g.poles)  # (Kg,)
     res = jnp.concatenate([f.residues[(...,) + extra] * g_at_f, g.residues * f_at_g[(...,) + extra]])
     poles = jnp.concatenate([f.poles, g.poles])
     return PoleSum(jnp.zeros((0,) + g.residues.shape[1:], res.dtype), poles, res)

@@ -43,7 +43,7 @@ def asymptotic_coefficients(machine: OscillatorMachine) -> AsymptoticCoefficient
     c = 1.0 / (4.0 * jnp.pi)
 
     def i_n(w):
-        r = product_decaying(rat.J.shift(w), rat.chi_im)
+        r = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
         return jnp.real(jnp.diagonal(I.n_integral(r, t1, t2, w))) * c
 
     # P_l^(0) = -Omega f^2 I^N_ll(Omega), I^N(0) = 0 for T1 = T2  -> alpha_ad = -dI^N/dOmega(0) (D2).
@@ -51,12 +51,12 @@ def asymptotic_coefficients(machine: OscillatorMachine) -> AsymptoticCoefficient
     _, di = jax.jvp(i_n, (jnp.zeros(()),), (jnp.ones(()),))
     alpha_ad = -di
 
-    k1 = I.coth_integral(product_decaying(rat.J, rat.chi_re), t1, 0.0)
-    k2 = I.coth_integral(product_decaying(rat.zeta_re, rat.chi_im), t2, 0.0)
+    k1 = I.coth_integral(product_decaying(rat.J, rat.chi_re, rat.j_at(0.0)), t1, 0.0)
+    k2 = I.coth_integral(product_decaying(rat.zeta_re, rat.chi_im, rat.zre_at(0.0)), t2, 0.0)
     k_ab = jnp.real(k1 + k2)[0, 1] * c
     dalpha_ad = jnp.stack([-k_ab, k_ab])  # (D4): delta P_{A/B} = -/+ Omega f_A f_B K_AB
 
-    r0 = product_decaying(rat.J, rat.chi_im)
+    r0 = product_decaying(rat.J, rat.chi_im, rat.j_at(0.0))
     d_ad = jnp.real(jnp.diagonal(I.k12_quadrature(r0, t1, t2, 0.0, _r_noise_direct(machine, 0.0)))) * c  # (D5)
 
     xx4 = jnp.real(I.coth_integral(rat.chi_im, t2, 0.0)) * c  # int dw/4pi coth(w/2T2) chi''

@@ -92,6 +92,7 @@ class Observables(eqx.Module):
     pearson_like: Array  # (N, N) C~_ll' = <x_l x_l'>/<x_l x_l>  (eq. 25, row l)
     eta_work: Array  # -P_A / P_B where P_A < 0 < P_B (work-to-work converter, N = 2), else NaN
     eta_heat: Array  # -P / J_hot where P < 0 < J_hot (heat engine), else NaN
+    first_law_residual: Array  # (P + J1 + J2)/(|P|+|J1|+|J2|) with J1 from its own integral
     status: Array  # int, see STATUS_MESSAGES
 
     def to_dict(self, names=("A", "B")):
@@ -111,7 +112,8 @@ class Observables(eqx.Module):
                 if j >= i:
                     out[f"xx_{l}{m}"] = float(self.xx[i, j])
         out.update(P=float(self.P), J1=float(self.J1), J2=float(self.J2), Sdot=float(self.Sdot),
-                   D_P=float(self.D_P), Q_P=float(self.Q_P), eta_heat=float(self.eta_heat))
+                   D_P=float(self.D_P), Q_P=float(self.Q_P), eta_heat=float(self.eta_heat),
+                   first_law_residual=float(self.first_law_residual))
         if n == 2:
             out["pearson_C"] = float(self.pearson[0, 1])
             out["pearson_like_C_tilde"] = float(self.pearson_like[0, 1])
@@ -134,6 +136,17 @@ class _Rationals(eqx.Module):
     J: PoleSum
     zeta_re: PoleSum
     uJ: PoleSum  # u J(u)
+    chi_im_w: PoleSum  # w chi''(w)
+    bath1: SpectralDensity  # closed forms, evaluated at the poles of chi
+
+    def j_at(self, w):
+        return lambda z: self.bath1.J_continued(z + w)
+
+    def uj_at(self, w):
+        return lambda z: (z + w) * self.bath1.J_continued(z + w)
+
+    def zre_at(self, w):
+        return lambda z: self.bath1.zeta_re_continued(z + w)
 
 
 def _rationals(machine: OscillatorMachine) -> _Rationals:
@@ -144,6 +157,8 @@ def _rationals(machine: OscillatorMachine) -> _Rationals:
         J=j,
         zeta_re=machine.bath1.zeta_re_rational(),
         uJ=j.times_w(),
+        chi_im_w=machine.medium.chi_imag_rational().times_w(),
+        bath1=machine.bath1,
     )
 
 
@@ -159,20 +174,24 @@ def _r_noise_direct(machine: OscillatorMachine, w):
 
 
 def _kernels(rat: _Rationals, t1, t2, w, isothermal: bool | None, r_direct=None):
-    """(I^N, K, H, D) matrices for drive frequency w (each already divided by 4 pi)."""
+    """(I^N, K, H, H2, D) matrices for drive frequency w (each already divided by 4 pi).
+
+    H uses (w'+w) J(w'+w) and H2 = int dw'/4pi J(w'+w) N w' chi''(w') uses the bath-2 energy w';
+    H = w I^N + H2 identically, so the two give independent evaluations of the first law."""
     c = 1.0 / (4.0 * jnp.pi)
-    r_p = product_decaying(rat.J.shift(w), rat.chi_im)
+    r_p = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
     i_n = I.n_integral(r_p, t1, t2, w)
-    k1 = I.coth_integral(product_decaying(rat.J.shift(w), rat.chi_re), t1, -w)
-    k2 = I.coth_integral(product_decaying(rat.zeta_re.shift(w), rat.chi_im), t2, 0.0)
-    h = I.n_integral(product_decaying(rat.uJ.shift(w), rat.chi_im), t1, t2, w)
+    k1 = I.coth_integral(product_decaying(rat.J.shift(w), rat.chi_re, rat.j_at(w)), t1, -w)
+    k2 = I.coth_integral(product_decaying(rat.zeta_re.shift(w), rat.chi_im, rat.zre_at(w)), t2, 0.0)
+    h = I.n_integral(product_decaying(rat.uJ.shift(w), rat.chi_im, rat.uj_at(w)), t1, t2, w)
+    h2 = I.n_integral(product_decaying(rat.J.shift(w), rat.chi_im_w, rat.j_at(w)), t1, t2, w)
     if isothermal is True:
         d = -i_n / jnp.tanh(w / (2.0 * t1))
     elif isothermal is False:
         d = I.k12_quadrature(r_p, t1, t2, w, r_direct)
     else:
         d = I.k12_integral(r_p, t1, t2, w, r_direct)
-    return tuple(jnp.real(x) * c for x in (i_n, k1 + k2, h, d))
+    return tuple(jnp.real(x) * c for x in (i_n, k1 + k2, h, h2, d))
 
 
 def _power_parts(kern_n, kern_k, w, f, phi):
@@ -191,10 +210,10 @@ def _powers(rat, t1, t2, drive: Drive, omega):
     def one(nh, fh, ph):
         w = nh * omega
         c = 1.0 / (4.0 * jnp.pi)
-        r_p = product_decaying(rat.J.shift(w), rat.chi_im)
+        r_p = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
         i_n = jnp.real(I.n_integral(r_p, t1, t2, w)) * c
-        k1 = I.coth_integral(product_decaying(rat.J.shift(w), rat.chi_re), t1, -w)
-        k2 = I.coth_integral(product_decaying(rat.zeta_re.shift(w), rat.chi_im), t2, 0.0)
+        k1 = I.coth_integral(product_decaying(rat.J.shift(w), rat.chi_re, rat.j_at(w)), t1, -w)
+        k2 = I.coth_integral(product_decaying(rat.zeta_re.shift(w), rat.chi_im, rat.zre_at(w)), t2, 0.0)
         return _power_parts(i_n, jnp.real(k1 + k2) * c, w, fh, ph)
 
     p0, dp = jax.vmap(one)(n, f, phi)
@@ -206,7 +225,7 @@ def _validity(machine: OscillatorMachine, omega):
     ok = (machine.T1 > 0) & (machine.T2 > 0) & (machine.medium.gamma2 > 0) & (omega > 0)
     ok = ok & jnp.all(om > 0)
     if machine.medium.configuration == "joint" and om.shape[0] > 1:
-        d = jnp.abs(om[:, None] - om[None, :]) + jnp.eye(om.shape[0]) * jnp.inf
+        d = jnp.where(jnp.eye(om.shape[0], dtype=bool), jnp.inf, jnp.abs(om[:, None] - om[None, :]))
         ok = ok & (jnp.min(d) > 1e-6 * jnp.max(om))
     leaves = [x for x in jax.tree_util.tree_leaves((machine, omega)) if eqx.is_array_like(x)]
     for x in leaves:
@@ -221,17 +240,18 @@ def _observables(machine: OscillatorMachine, drive: Drive, omega, isothermal):
 
     def one(nh, fh, ph):
         w = nh * omega
-        kn, kk, kh, kd = _kernels(rat, t1, t2, w, isothermal, _r_noise_direct(machine, w))
+        kn, kk, kh, kh2, kd = _kernels(rat, t1, t2, w, isothermal, _r_noise_direct(machine, w))
         p0, dp = _power_parts(kn, kk, w, fh, ph)
         cosd = jnp.cos(ph[None, :] - ph[:, None])
         ff = fh[:, None] * fh[None, :]
         j1 = jnp.sum(ff * cosd * kh)
+        j2 = -jnp.sum(ff * cosd * kh2)
         d_l = w**2 * fh**2 * jnp.diagonal(kd)
         d_p = w**2 * jnp.sum(ff * cosd * kd)
-        return p0, dp, j1, d_l, d_p
+        return p0, dp, j1, j2, d_l, d_p
 
-    p0, dp, j1, d_l, d_p = jax.vmap(one)(n, f, phi)
-    p0, dp, j1, d_l, d_p = p0.sum(0), dp.sum(0), j1.sum(), d_l.sum(0), d_p.sum()
+    p0, dp, j1_direct, j2, d_l, d_p = jax.vmap(one)(n, f, phi)
+    p0, dp, j1_direct, j2, d_l, d_p = p0.sum(0), dp.sum(0), j1_direct.sum(), j2.sum(), d_l.sum(0), d_p.sum()
 
     # dP_l/dOmega by forward-mode differentiation of the exact powers (weights included)
     def p_of(om):
@@ -242,7 +262,11 @@ def _observables(machine: OscillatorMachine, drive: Drive, omega, isothermal):
     p_l = p0 + dp  # identical to the jvp primal; keep the one from the full evaluation
 
     p_tot = jnp.sum(p0)
-    j2 = -p_tot - j1
+    # J2 from its own integral (bath-2 energy w'); J1 from the first law. The direct J1
+    # integral (bath-1 energy w'+w) only serves the first-law diagnostic: its rational
+    # factor w J(w) has a large constant part when omega_c >> 1 and loses digits.
+    j1 = -p_tot - j2
+    first_law = (p_tot + j1_direct + j2) / jnp.maximum(jnp.abs(p_tot) + jnp.abs(j1_direct) + jnp.abs(j2), 1e-300)
     sdot = -j1 / t1 - j2 / t2
     q_l = sdot * d_l / p_l**2
     q_p = sdot * d_p / p_tot**2
@@ -261,7 +285,7 @@ def _observables(machine: OscillatorMachine, drive: Drive, omega, isothermal):
     eta_heat = jnp.where((p_tot < 0) & (j_hot > 0), -p_tot / j_hot, jnp.nan)
 
     obs = Observables(p0, dp, p_l, p_tot, j1, j2, sdot, d_l, d_p, q_l, q_p, v_l, dpdo, xx, pearson,
-                      pearson_like, jnp.asarray(eta_work), eta_heat, jnp.asarray(STATUS_OK))
+                      pearson_like, jnp.asarray(eta_work), eta_heat, first_law, jnp.asarray(STATUS_OK))
     valid = _validity(machine, omega)
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in (p_l, j1, d_l, d_p, xx, dpdo)]))
     status = jnp.where(~valid, STATUS_INVALID_PARAMETERS, jnp.where(finite, STATUS_OK, STATUS_NONFINITE))

@@ -35,6 +35,20 @@ class SpectralDensity(eqx.Module):
     def J(self, w):
         """J(w) for real w (elementwise), from its closed form."""
 
+    def J_continued(self, z):
+        """Analytic continuation of J(w) (a rational function) to complex z, from its
+        closed form; used to evaluate J at the poles of other factors without the
+        cancellations of a partial-fraction sum."""
+        return self.J(z)
+
+    def zeta_re_continued(self, z):
+        """Analytic continuation of zeta'(w) = Re zeta(w) (w real) to complex z."""
+        return 0.5 * (self.zeta_of(z) + jnp.conj(self.zeta_of(jnp.conj(z))))
+
+    def zeta_of(self, z):
+        """zeta(z) from its closed form."""
+        return self.zeta()(z)
+
     def J_rational(self) -> PoleSum:
         return imag_part(self.zeta())
 
@@ -59,6 +73,9 @@ class Ohmic(SpectralDensity):
     def J(self, w):
         return self.gamma * jnp.asarray(w)
 
+    def zeta_of(self, z):
+        return 1j * self.gamma * z
+
     def validate(self, name="bath1"):
         require_positive(self.gamma, f"{name}.gamma", allow_zero=True)
 
@@ -82,6 +99,9 @@ class DrudeLorentz(SpectralDensity):
     def J(self, w):
         w = jnp.asarray(w)
         return self.gamma * w / (1.0 + (w / self.omega_c) ** 2)
+
+    def zeta_of(self, z):
+        return 1j * self.gamma * z * self.omega_c / (self.omega_c - 1j * z)
 
     def validate(self, name="bath1"):
         require_positive(self.gamma, f"{name}.gamma", allow_zero=True)
@@ -115,6 +135,9 @@ class StructuredLorentzian(SpectralDensity):
     def J(self, w):
         w = jnp.asarray(w)
         return self.d * self.gamma * w / ((w**2 - self.omega_1**2) ** 2 + self.gamma**2 * w**2)
+
+    def zeta_of(self, z):
+        return self.d / (self.omega_1**2 - z**2 - 1j * self.gamma * z) - self.d / self.omega_1**2
 
     def validate(self, name="bath1"):
         require_positive(self.gamma, f"{name}.gamma")

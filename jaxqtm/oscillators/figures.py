@@ -1,0 +1,274 @@
+"""Reproduce figures of seed 001 (the main job of jaxqtm).
+
+    python -m jaxqtm.oscillators.figures --out results/oscillators [--quick] [--n 256]
+
+Writes one PNG per figure, the data (``.npz``) and a JSON file with every
+parameter, and prints progress. Figures: 2(a) eigenvalue of chi''(w); 2(b) Pearson
+coefficient vs T2; 3(a-d) Q_{P_A} and P_A over the (Omega, T) plane for omega_c = 1000
+and 1.2; 4 Q_{P_A}/2 vs Pearson C at varying gamma_2; 5(a,b) the same plane at
+Delta T / Tbar = 1.8; 6(a,b) Q_{P_A}/V_{P_A} and P_A for r = 1/2; 8(a) work-to-work
+efficiency vs Omega.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import jaxqtm
+from . import paper_machine
+from .machine import observables
+
+FIG3 = dict(omega_A=1.0, omega_B=0.6, gamma2=100.0, gamma1=0.01, phi=float(np.pi / 2), r=0.0)
+
+
+def _progress(msg):
+    print(msg, flush=True)
+
+
+# One compiled, vmapped evaluator per noise method, shared by every figure: all paper
+# parameters are traced arguments, batches are padded to a fixed chunk size, so the
+# whole job compiles twice (isothermal / two-temperature) instead of once per panel.
+_CHUNK = 4096
+_KEYS = ("Omega", "T1", "T2", "omega_c", "r", "gamma2", "gamma1")
+
+
+def _point(p, isothermal):
+    m, d = paper_machine(omega_A=1.0, omega_B=0.6, gamma2=p["gamma2"], gamma1=p["gamma1"], omega_c=p["omega_c"],
+                         T1=p["T1"], T2=p["T2"], phi=jnp.pi / 2, r=p["r"])
+    ob = observables(m, d, p["Omega"], isothermal=isothermal)
+    return dict(Q_PA=ob.Q_l[0], P_A=ob.P_l[0], P_B=ob.P_l[1], V_PA=ob.V_l[0], pearson=ob.pearson[0, 1],
+                pearson_like=ob.pearson_like[0, 1], eta_work=ob.eta_work, status=ob.status.astype(float))
+
+
+_BATCH = {iso: jax.jit(jax.vmap(lambda p, iso=iso: _point(p, iso))) for iso in (True, False)}
+
+
+def evaluate(isothermal: bool, label: str = "", **params):
+    """Evaluate the paper machine on broadcast parameter arrays (defaults: fig. 3), chunked."""
+    defaults = dict(T1=0.1, T2=0.1, omega_c=1.2, r=0.0, gamma2=100.0, gamma1=0.01)
+    defaults.update(params)
+    arrs = np.broadcast_arrays(*[np.asarray(defaults[k], dtype=float) for k in _KEYS])
+    shape = arrs[0].shape
+    flat = [a.ravel() for a in arrs]
+    n = flat[0].size
+    out = {}
+    t0 = time.time()
+    for c0 in range(0, n, _CHUNK):
+        c1 = min(n, c0 + _CHUNK)
+        chunk = {k: jnp.asarray(np.resize(a[c0:c1], _CHUNK)) for k, a in zip(_KEYS, flat)}
+        res = jax.device_get(_BATCH[isothermal](chunk))
+        for k, v in res.items():
+            out.setdefault(k, np.empty(n))[c0:c1] = np.asarray(v)[: c1 - c0]
+        if label:
+            _progress(f"  {label}: {c1}/{n} points ({time.time() - t0:.1f} s)")
+    return {k: v.reshape(shape) for k, v in out.items()}
+
+
+def fig3_data(n, omega_c, omega_range=(1e-2, 1e3), t_range=(1e-2, 2.0)):
+    om = np.logspace(np.log10(omega_range[0]), np.log10(omega_range[1]), n)
+    ts = np.logspace(np.log10(t_range[0]), np.log10(t_range[1]), n)
+    xx, yy = np.meshgrid(om, ts)
+    return xx, yy, evaluate(True, f"fig3 omega_c={omega_c:g}", Omega=xx, T1=yy, T2=yy, omega_c=omega_c)
+
+
+def fig5_data(n, rel_gradient=1.8, omega_c=1.2):
+    xx, yy = np.meshgrid(np.logspace(-2, 3, n), np.logspace(-2, np.log10(2.0), n))
+    return xx, yy, evaluate(False, "fig5", Omega=xx, T1=yy * (1 + rel_gradient / 2), T2=yy * (1 - rel_gradient / 2),
+                            omega_c=omega_c)
+
+
+def fig6_data(n, r=0.5, omega_c=1.2):
+    xx, yy = np.meshgrid(np.logspace(-2, 3, n), np.logspace(-2, np.log10(2.0), n))
+    d = evaluate(True, "fig6", Omega=xx, T1=yy, T2=yy, omega_c=omega_c, r=r)
+    d["Q_over_V"] = d["Q_PA"] / d["V_PA"]
+    return xx, yy, d
+
+
+def fig2_data(n):
+    import jaxqtm.oscillators as osc
+
+    ws = np.linspace(0.0, 1.6, 40 * n // 8 + 1)
+    eig = {}
+    for g2 in (0.01, 100.0):
+        med = osc.WorkingMedium([1.0, 0.6], g2)
+        vals, vecs = jax.vmap(med.chi_imag_eig)(jnp.asarray(ws))
+        # chi'' is rank one at strong damping; plot the eigenvalue of largest modulus
+        idx = np.argmax(np.abs(np.asarray(vals)), axis=1)
+        eig[g2] = (np.asarray(vals)[np.arange(len(ws)), idx], np.asarray(vecs)[np.arange(len(ws)), :, idx])
+    t2s = np.logspace(-2, 1, n)
+    g2s = np.array([0.01, 0.1, 1.0, 10.0, 100.0])
+    tt, gg = np.meshgrid(t2s, g2s)
+    pc = evaluate(True, "", Omega=1.0, T1=tt, T2=tt, gamma2=gg)["pearson"]
+    return ws, eig, t2s, {g: pc[i] for i, g in enumerate(g2s)}
+
+
+def fig4_data(n):
+    g2s = np.logspace(-2, 3, n)
+    d = evaluate(True, "", Omega=200.0, T1=0.1, T2=0.1, gamma2=g2s)
+    return g2s, d["Q_PA"] / 2, d["pearson"], d["pearson_like"], d["P_A"]
+
+
+def fig8_data(n):
+    om = np.logspace(-1, 3, n)
+    out = {}
+    for g2, r in ((0.01, 0.0), (100.0, 0.0), (100.0, 0.5), (100.0, 1.0), (100.0, 1.5)):
+        out[(g2, r)] = evaluate(True, "", Omega=om, gamma2=g2, gamma1=0.001, r=r)["eta_work"]
+    return om, out
+
+
+def _density(ax, xx, yy, z, title, center, cmap, label, log_norm=False):
+    import matplotlib.colors as mcolors
+
+    if log_norm:
+        zz = np.where(z > 0, z, np.nan)
+        norm = mcolors.LogNorm(vmin=np.nanmax([np.nanmin(zz), 1e-3]), vmax=np.nanmin([np.nanmax(zz), 1e3]))
+        pcm = ax.pcolormesh(xx, yy, zz, norm=norm, cmap=cmap, shading="auto")
+    else:
+        lim = np.nanmax(np.abs(z))
+        pcm = ax.pcolormesh(xx, yy, z, cmap=cmap, shading="auto",
+                            norm=mcolors.SymLogNorm(linthresh=lim * 1e-4, vmin=-lim, vmax=lim))
+    ax.contour(xx, yy, z, levels=[center], colors="k", linestyles="--", linewidths=1.0)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$\Omega/\omega_A$")
+    ax.set_ylabel(r"$T/\omega_A$")
+    ax.set_title(title, fontsize=9)
+    ax.figure.colorbar(pcm, ax=ax, label=label)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default="results/oscillators")
+    p.add_argument("--n", type=int, default=None, help="grid points per axis (default 256, quick: 48)")
+    p.add_argument("--quick", action="store_true", help="small grids for CI")
+    args = p.parse_args(argv)
+    n = args.n or (48 if args.quick else 256)
+    os.makedirs(args.out, exist_ok=True)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    meta = dict(jaxqtm_version=jaxqtm.__version__, jax_version=jax.__version__, grid_points_per_axis=n,
+                units="hbar = k_B = m = omega_A = 1", fig3=FIG3, x64=jaxqtm.x64_enabled(),
+                figures={})
+    t_start = time.time()
+    timings = {}
+
+    # --- Fig. 3 -----------------------------------------------------------
+    _progress(f"[fig3] Q_PA and P_A over (Omega, T), {n}x{n} per panel")
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8))
+    data3 = {}
+    for col, wc in enumerate((1000.0, 1.2)):
+        t0 = time.time()
+        xx, yy, d = fig3_data(n, wc)
+        timings[f"fig3_omega_c={wc}"] = time.time() - t0
+        data3[wc] = d
+        _density(axes[0, col], xx, yy, d["Q_PA"], f"({'ab'[col]}) $Q_{{P_A}}$, $\\omega_c={wc:g}$", 2.0, "coolwarm",
+                 r"$Q_{P_A}$", log_norm=True)
+        _density(axes[1, col], xx, yy, d["P_A"], f"({'cd'[col]}) $P_A$, $\\omega_c={wc:g}$", 0.0, "coolwarm", r"$P_A$")
+        np.savez(os.path.join(args.out, f"fig3_omega_c_{wc:g}.npz"), Omega=xx, T=yy, **d)
+    fig.suptitle(r"Seed 001 fig. 3: $\gamma_2=100$, $\omega_B=0.6$, $\gamma_1=0.01$, $\phi=\pi/2$, $r=0$, $T_1=T_2=T$")
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "fig3.png"), dpi=120)
+    plt.close(fig)
+    meta["figures"]["fig3"] = dict(omega_c=[1000.0, 1.2], Omega_range=[1e-2, 1e3], T_range=[1e-2, 2.0],
+                                   violation_fraction={str(wc): float(np.mean(data3[wc]["Q_PA"] < 2)) for wc in data3},
+                                   min_Q_PA={str(wc): float(np.nanmin(data3[wc]["Q_PA"])) for wc in data3},
+                                   bad_points=int(sum(np.sum(data3[wc]["status"] != 0) for wc in data3)))
+
+    # --- Fig. 4 -----------------------------------------------------------
+    _progress("[fig4] Q_PA/2 vs Pearson coefficient at varying gamma_2")
+    g2s, q2, c, ct, pa = fig4_data(max(n, 64))
+    np.savez(os.path.join(args.out, "fig4.npz"), gamma2=g2s, Q_PA_half=q2, pearson=c, pearson_like=ct, P_A=pa)
+    fig, ax = plt.subplots(figsize=(5, 4))
+    sc = ax.scatter(c, q2, c=np.log10(g2s), s=8, cmap="viridis")
+    ax.axhline(1.0, color="k", ls="--", lw=1)
+    ax.set_xlabel(r"Pearson coefficient $\mathcal{C}$")
+    ax.set_ylabel(r"$Q_{P_A}/2$")
+    ax.set_yscale("log")
+    fig.colorbar(sc, label=r"$\log_{10}\gamma_2/\omega_A$")
+    ax.set_title(r"Seed 001 fig. 4: $T=0.1$, $\omega_c=1.2$, $\Omega=200$", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "fig4.png"), dpi=120)
+    plt.close(fig)
+    meta["figures"]["fig4"] = dict(T=0.1, omega_c=1.2, Omega=200.0, gamma2_range=[1e-2, 1e3],
+                                   Q_PA_half_at_gamma2_max=float(q2[-1]), pearson_at_gamma2_max=float(c[-1]))
+
+    # --- Fig. 2 -----------------------------------------------------------
+    _progress("[fig2] eigenvalue of chi'' and Pearson coefficient vs T2")
+    ws, eig, t2s, pearson = fig2_data(n)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for g2, (vals, _) in eig.items():
+        axes[0].plot(ws, vals / np.max(np.abs(vals)), label=fr"$\gamma_2={g2:g}$ (normalised)")
+    axes[0].set_xlabel(r"$\omega/\omega_A$")
+    axes[0].set_ylabel(r"finite eigenvalue of $\chi_2''(\omega)$")
+    axes[0].legend(fontsize=8)
+    for g2, pc in pearson.items():
+        axes[1].semilogx(t2s, pc, label=fr"$\gamma_2={g2:g}$")
+    axes[1].set_xlabel(r"$T_2/\omega_A$")
+    axes[1].set_ylabel(r"$\mathcal{C}$")
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "fig2.png"), dpi=120)
+    plt.close(fig)
+    np.savez(os.path.join(args.out, "fig2.npz"), omega=ws, T2=t2s,
+             **{f"eig_gamma2_{g:g}": v[0] for g, v in eig.items()}, **{f"pearson_gamma2_{g:g}": v for g, v in pearson.items()})
+
+    # --- Fig. 5 (two temperatures) and 6 (generalised bound) --------------
+    n5 = max(16, n // 2)
+    _progress(f"[fig5] Delta T / Tbar = 1.8, {n5}x{n5} (two-temperature noise by quadrature)")
+    t0 = time.time()
+    xx, yy, d5 = fig5_data(n5)
+    timings["fig5"] = time.time() - t0
+    _progress(f"[fig6] Q_PA / V_PA at r = 1/2, {n}x{n}")
+    xx6, yy6, d6 = fig6_data(n)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8))
+    _density(axes[0, 0], xx, yy, d5["Q_PA"], r"5(a) $Q_{P_A}$, $\Delta T/\bar T=1.8$", 2.0, "coolwarm", r"$Q_{P_A}$", True)
+    _density(axes[0, 1], xx, yy, d5["P_A"], r"5(b) $P_A$, $\Delta T/\bar T=1.8$", 0.0, "coolwarm", r"$P_A$")
+    _density(axes[1, 0], xx6, yy6, d6["Q_over_V"], r"6(a) $Q_{P_A}/\mathcal{V}_{P_A}$, $r=1/2$", 1.0, "coolwarm",
+             r"$Q/\mathcal{V}$", True)
+    _density(axes[1, 1], xx6, yy6, d6["P_A"], r"6(b) $P_A$, $r=1/2$", 0.0, "coolwarm", r"$P_A$")
+    for ax in axes[0]:
+        ax.set_ylabel(r"$\bar T/\omega_A$")
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "fig5_fig6.png"), dpi=120)
+    plt.close(fig)
+    np.savez(os.path.join(args.out, "fig5.npz"), Omega=xx, Tbar=yy, **d5)
+    np.savez(os.path.join(args.out, "fig6.npz"), Omega=xx6, T=yy6, **d6)
+    meta["figures"]["fig5"] = dict(rel_gradient=1.8, omega_c=1.2, violation_fraction=float(np.mean(d5["Q_PA"] < 2)))
+    meta["figures"]["fig6"] = dict(r=0.5, omega_c=1.2, violation_fraction=float(np.mean(d6["Q_over_V"] < 1)))
+
+    # --- Fig. 8(a,b) ----------------------------------------------------------
+    _progress("[fig8] work-to-work efficiency")
+    om8, eta = fig8_data(max(n, 64))
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for (g2, r), e in eta.items():
+        ax.semilogx(om8, e, label=fr"$\gamma_2={g2:g}$, $r={r:g}$")
+    ax.set_xlabel(r"$\Omega/\omega_A$")
+    ax.set_ylabel(r"$\eta=-P_A/P_B$")
+    ax.legend(fontsize=7)
+    ax.set_title(r"Seed 001 fig. 8: $\gamma_1=0.001$, $\omega_c=1.2$, $T=0.1$", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "fig8.png"), dpi=120)
+    plt.close(fig)
+    np.savez(os.path.join(args.out, "fig8.npz"), Omega=om8, **{f"eta_gamma2_{g:g}_r_{r:g}": e for (g, r), e in eta.items()})
+
+    meta["timings_s"] = timings
+    meta["total_s"] = time.time() - t_start
+    with open(os.path.join(args.out, "figures.json"), "w") as fh:
+        json.dump(meta, fh, indent=2)
+    _progress(f"done in {meta['total_s']:.1f} s -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
