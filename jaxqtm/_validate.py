@@ -31,3 +31,12 @@ def require_positive(x, name: str, allow_zero: bool = False):
     if np.any(bad):
         rng = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be {rng}, got {x!r}")
+
+
+def as_float(x):
+    """Store a model parameter as a JAX array, never as a Python float (``jit`` treats Python
+    floats in a pytree as static and would recompile for every new value); float64 under
+    jaxqtm's x64 policy."""
+    import jax.numpy as jnp
+
+    return jnp.asarray(x, dtype=jnp.result_type(float))

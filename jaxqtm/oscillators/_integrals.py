@@ -23,6 +23,7 @@ the formula above is the principal value, which equals the regular integral.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from .._special import digamma_pair
@@ -105,11 +106,18 @@ def _exp_sinh_unit():
     return x, w
 
 
+def _bose(x):
+    """1/(e^x - 1), with Re x clipped to +-700: the value is then exact to 1e-304 and the
+    gradient stays finite far out on the tails (no inf/inf)."""
+    x = jax.lax.complex(jnp.clip(jnp.real(x), -700.0, 700.0), jnp.imag(x)) if jnp.iscomplexobj(x) else jnp.clip(x, -700.0, 700.0)
+    return 1.0 / jnp.expm1(x)
+
+
 def _k12(w, t1, t2, omega):
     # coth(x) = 1 + 2 n(x), n(x) = 1/(e^{2x} - 1):  coth(a)coth(b) - 1 = 2 n_a + 2 n_b + 4 n_a n_b.
     # This form never overflows (n -> 0 or -1 at large |x|), unlike cosh/sinh ratios.
-    na = 1.0 / jnp.expm1(2.0 * (w + omega) / (2.0 * t1))
-    nb = 1.0 / jnp.expm1(2.0 * w / (2.0 * t2))
+    na = _bose(2.0 * (w + omega) / (2.0 * t1))
+    nb = _bose(2.0 * w / (2.0 * t2))
     return 2.0 * na + 2.0 * nb + 4.0 * na * nb
 
 
@@ -133,11 +141,13 @@ def k12_quadrature(r: PoleSum, t1, t2, omega, r_direct=None):
 
     def integrand(ws):
         ws = ws.astype(complex)
-        rv = r.at(ws) if r_direct is None else r_direct(jnp.real(ws)).astype(complex)  # (M, *batch)
-        kv = _k12(ws, t1, t2, omega)
-        main = rv * kv[(...,) + extra]
-        # only nodes that round onto the removable points w = 0, -Omega give 0*inf here
-        main = jnp.where(jnp.isfinite(jnp.real(main)) & jnp.isfinite(jnp.imag(main)), main, 0.0)
+        # nodes that round exactly onto the removable points w = 0, -Omega would give 0*inf;
+        # they carry weights ~1e-17 and are dropped (double-where keeps gradients finite)
+        bad = (jnp.real(ws) == 0.0) | (jnp.real(ws) == -omega)
+        ws_safe = jnp.where(bad, ws + 1.0, ws)
+        rv = r.at(ws_safe) if r_direct is None else r_direct(jnp.real(ws_safe)).astype(complex)  # (M, *batch)
+        kv = _k12(ws_safe, t1, t2, omega)
+        main = jnp.where(bad[(...,) + extra], 0.0, rv * kv[(...,) + extra])
         d1 = 1.0 / (ws[:, None] - poles[None, :])
         d2 = 1.0 / (ws[:, None] - mirror[None, :])
         sub = jnp.tensordot((d1 - d2) * kp[None, :], res, axes=(1, 0))
@@ -163,8 +173,14 @@ def k12_quadrature(r: PoleSum, t1, t2, omega, r_direct=None):
 
 
 def k12_integral(r: PoleSum, t1, t2, omega, r_direct=None):
-    """int dw R(w) [coth(a)coth(b) - 1]: exact for T1 = T2, quadrature otherwise."""
+    """int dw R(w) [coth(a)coth(b) - 1] for any T1, T2 (the ``isothermal=None`` path).
+
+    At T1 = T2 the value is the exact isothermal one, but its derivatives with respect to
+    T1 and T2 *separately* must come from the two-temperature kernel (the isothermal closed
+    form only knows their sum): value from the exact form, derivative from the quadrature.
+    """
     iso_t = jnp.where(t1 == t2, t1, 1.0)
     iso = -n_integral(r, iso_t, iso_t, omega) / jnp.tanh(omega / (2.0 * iso_t))
     general = k12_quadrature(r, t1, t2, omega, r_direct)
-    return jnp.where(t1 == t2, iso, general)
+    iso_value = jax.lax.stop_gradient(iso) + (general - jax.lax.stop_gradient(general))
+    return jnp.where(t1 == t2, iso_value, general)

@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike
 
-from .._validate import require_finite, require_positive
+from .._validate import as_float as _as_float, require_finite, require_positive
 
 
 class Drive(eqx.Module):
@@ -72,9 +72,9 @@ class PowerLawWeights(Drive):
     includes their derivative (giving V -> 2 r^2 in the diabatic limit).
     """
 
-    phi: ArrayLike
-    r: ArrayLike
-    omega_c: ArrayLike
+    phi: Array = eqx.field(converter=_as_float)
+    r: Array = eqx.field(converter=_as_float)
+    omega_c: Array = eqx.field(converter=_as_float)
 
     def harmonics(self, omega_drive):
         fb = (omega_drive / self.omega_c) ** self.r

@@ -39,7 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike
 
-from .._validate import require_finite, require_positive
+from .._validate import as_float as _as_float, require_finite, require_positive
 from . import _integrals as I
 from ._polesum import PoleSum, product_decaying
 from .drives import Drive
@@ -61,8 +61,8 @@ class OscillatorMachine(eqx.Module):
 
     medium: WorkingMedium
     bath1: SpectralDensity
-    T1: ArrayLike
-    T2: ArrayLike
+    T1: Array = eqx.field(converter=_as_float)
+    T2: Array = eqx.field(converter=_as_float)
 
     def validate(self):
         self.medium.validate()
@@ -234,6 +234,10 @@ def _validity(machine: OscillatorMachine, omega):
 
 
 def _observables(machine: OscillatorMachine, drive: Drive, omega, isothermal):
+    if isothermal is True:
+        # isothermal machine at T = T1: T2 is not used, and derivatives with respect to T1
+        # are taken along T1 = T2 = T (use isothermal=None/False for separate T1, T2 gradients)
+        machine = dataclasses.replace(machine, T2=machine.T1)
     t1, t2 = machine.T1, machine.T2
     rat = _rationals(machine)
     n, f, phi = drive.harmonics(omega)
@@ -308,9 +312,11 @@ def observables(machine: OscillatorMachine, drive: Drive, omega_drive, *, isothe
     - ``machine``: ``OscillatorMachine`` (working medium, bath-1 spectral density, T1, T2).
     - ``drive``: a ``Drive`` (``Monochromatic``, ``PowerLawWeights``, ``FourierDrive``).
     - ``omega_drive``: the drive frequency Omega > 0.
-    - ``isothermal``: ``True`` uses the exact isothermal form of the noise (requires T1 == T2),
-      ``False`` always integrates the two-temperature noise kernel numerically, ``None``
-      (default) decides from concrete inputs, or selects per point under tracing.
+    - ``isothermal``: ``True``: an isothermal machine at T = T1 (T2 must equal T1 and is not
+      used; gradients with respect to T1 are along T1 = T2; the noise uses its exact isothermal
+      form, the fastest path). ``False``: the two-temperature noise kernel is integrated
+      numerically (tanh-sinh, ~1e-13). ``None`` (default): decided from concrete inputs, or
+      per point under tracing (exact value at T1 = T2 with separate T1, T2 derivatives).
 
     Works under ``jit``, ``vmap`` and ``grad`` (with respect to every float leaf of
     ``machine``, ``drive`` and ``omega_drive``). With concrete inputs, invalid parameters raise

@@ -50,12 +50,12 @@ class WorkingMedium(eqx.Module):
     """
 
     omega: Array
-    gamma2: ArrayLike
+    gamma2: Array
     configuration: str = eqx.field(static=True, default=JOINT)
 
     def __init__(self, omega, gamma2, configuration: str = JOINT):
         self.omega = jnp.asarray(omega, dtype=float)
-        self.gamma2 = gamma2
+        self.gamma2 = jnp.asarray(gamma2, dtype=jnp.result_type(float))
         if configuration not in (JOINT, INDEPENDENT):
             raise ValueError(f"configuration must be 'joint' or 'independent', got {configuration!r}")
         self.configuration = configuration
@@ -112,33 +112,34 @@ class WorkingMedium(eqx.Module):
                 [k, -1j * self.gamma2 * self.coupling_pattern()],
             ]
         )
-        p, v = jnp.linalg.eig(a)
-        # The companion eigen-solve loses relative accuracy on narrow poles when
-        # gamma2 >> omega (|A| ~ gamma2). Polish each pole with Newton steps on
-        # det M(w) (d/dw log det M = tr(M^{-1} M')), then take the residue from
-        # the null vector u (SVD) of the complex-symmetric M(p):  R = u u^T / (u^T M'(p) u).
+        # Companion eigen-decomposition: differentiable (poles distinct), but its residues lose
+        # relative accuracy on narrow poles when gamma2 >> omega (|A| ~ gamma2).
+        p_eig, v = jax.lax.linalg.eig(a, compute_left_eigenvectors=False, enable_eigvec_derivs=True)
+        res_eig = -jnp.einsum("ik,kj->kij", v[:n, :], jnp.linalg.inv(v)[:, n:])
+        # Values are therefore polished without gradient: Newton steps on det M(w)
+        # (d/dw log det M = tr(M^{-1} M')), then the residue from the null vector u (SVD) of
+        # the complex-symmetric M(p): R = u u^T / (u^T M'(p) u). Derivatives come from the
+        # eigen-decomposition (value-polished, derivative-exact "straight-through" form).
         eye = jnp.eye(n)
         cpat = self.coupling_pattern()
 
         def dmat(w):
             return -2.0 * w * eye - 1j * self.gamma2 * cpat
 
-        def newton(pk):
+        def polish(pk):
             for _ in range(2):
                 step = 1.0 / jnp.trace(jnp.linalg.solve(self.matrix(pk), dmat(pk)))
                 # an exactly singular M (pole already exact) gives inf/nan: keep pk
                 pk = pk - jnp.where(jnp.isfinite(step), step, 0.0)
-            return pk
-
-        p = jax.vmap(newton)(p)
-
-        def residue(pk):
-            # null vector of M(pk): right singular vector of the smallest singular value
-            _, _, vh = jnp.linalg.svd(self.matrix(pk))
+            _, _, vh = jnp.linalg.svd(self.matrix(pk), full_matrices=False)
             u = jnp.conj(vh[-1])
-            return jnp.outer(u, u) / (u @ dmat(pk) @ u)
+            return pk, jnp.outer(u, u) / (u @ dmat(pk) @ u)
 
-        res = jax.vmap(residue)(p)
+        p_val, res_val = jax.lax.stop_gradient(jax.vmap(polish)(p_eig))
+        p = p_val + (p_eig - jax.lax.stop_gradient(p_eig))
+        res = res_val + (res_eig - jax.lax.stop_gradient(res_eig))
+        # chi is symmetric; symmetrise away round-off.
+        res = 0.5 * (res + jnp.swapaxes(res, -1, -2))
         return PoleSum(jnp.zeros((0, n, n), complex), p, res)
 
     def chi_imag_rational(self) -> PoleSum:

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike
 
 from ._polesum import PoleSum, imag_part, real_part
-from .._validate import require_finite, require_positive
+from .._validate import as_float as _as_float, require_finite, require_positive
 
 
 class SpectralDensity(eqx.Module):
@@ -62,7 +62,7 @@ class SpectralDensity(eqx.Module):
 class Ohmic(SpectralDensity):
     """Strictly Ohmic J(w) = gamma w (no cut-off; memory-less friction)."""
 
-    gamma: ArrayLike
+    gamma: Array = eqx.field(converter=_as_float)
 
     def zeta(self):
         g = jnp.asarray(self.gamma, dtype=float)
@@ -87,8 +87,8 @@ class DrudeLorentz(SpectralDensity):
     so zeta' = -(w/omega_c) J and zeta'' = J (eq. B16).
     """
 
-    gamma: ArrayLike
-    omega_c: ArrayLike
+    gamma: Array = eqx.field(converter=_as_float)
+    omega_c: Array = eqx.field(converter=_as_float)
 
     def zeta(self):
         g = jnp.asarray(self.gamma, dtype=float)
@@ -117,9 +117,9 @@ class StructuredLorentzian(SpectralDensity):
     damped point gamma = 2 omega_1 (double pole) is rejected.
     """
 
-    gamma: ArrayLike
-    omega_1: ArrayLike
-    d: ArrayLike = 1.0
+    gamma: Array = eqx.field(converter=_as_float)
+    omega_1: Array = eqx.field(converter=_as_float)
+    d: Array = eqx.field(converter=_as_float, default=1.0)
 
     def zeta(self):
         g = jnp.asarray(self.gamma, dtype=float)

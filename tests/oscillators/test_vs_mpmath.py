@@ -2,7 +2,7 @@
 (tests/oscillators/reference.py, values in data/reference_values.json): every observable,
 relative error <= 1e-10, at 11 parameter sets (weak/strong damping, adiabatic/diabatic,
 isothermal and Delta T/Tbar = 1.8, T down to 0.01, Drude/Ohmic/structured, joint/independent,
-resonance widths down to ~4e-6)."""
+resonance widths down to 2.5e-9)."""
 
 import json
 import math
