@@ -1,1 +1,24 @@
-"""coherence component of jaxqtm."""
+"""Coherence and the current--dissipation trade-off of GKSL dynamics (seed 003).
+
+Heat current and Spohn entropy production for arbitrary states, the coherence
+projections ``rho_bd`` / ``rho_sd``, the heat-fluctuation coefficients
+``A_cl``/``A_qm``, Davies jump operators, and the 2N-state collective-jump model.
+"""
+
+from ._thermo import (
+    block_diagonal as block_diagonal,
+    cd_ratio as cd_ratio,
+    coherence_report as coherence_report,
+    davies_jump_operators as davies_jump_operators,
+    dissipator_apply as dissipator_apply,
+    entropy_production as entropy_production,
+    entropy_rate as entropy_rate,
+    heat_current as heat_current,
+    heat_fluctuation as heat_fluctuation,
+    strictly_diagonal as strictly_diagonal,
+)
+from ._two_n import (
+    two_n_state_closed_form as two_n_state_closed_form,
+    two_n_state_model as two_n_state_model,
+    two_n_state_rho0 as two_n_state_rho0,
+)
