@@ -167,7 +167,7 @@ def _r_noise_direct(machine: OscillatorMachine, w):
 
     def f(ws):
         j = machine.bath1.J(ws + w)
-        chi_im = jnp.imag(jax.vmap(machine.medium.chi)(ws + 0j))
+        chi_im = jnp.imag(machine.medium.chi_many(ws + 0j))
         return j[:, None, None] * chi_im
 
     return f

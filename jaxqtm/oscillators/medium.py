@@ -102,6 +102,20 @@ class WorkingMedium(eqx.Module):
         """Response matrix chi(w) = M(w)^{-1} at a (complex) frequency, by direct inversion."""
         return jnp.linalg.inv(self.matrix(w))
 
+    def chi_many(self, ws):
+        """chi at an array of frequencies, (M,) -> (M, N, N). For N = 2 the explicit inverse
+        (adjugate / determinant) keeps this elementwise: batched LAPACK calls on 2x2 blocks
+        dominate the two-temperature quadrature otherwise."""
+        ws = jnp.asarray(ws)
+        if self.n != 2:
+            return jax.vmap(self.chi)(ws)
+        g = self.gamma2 * self.coupling_pattern()
+        a = self.omega[0] ** 2 - ws**2 - 1j * ws * g[0, 0]
+        d = self.omega[1] ** 2 - ws**2 - 1j * ws * g[1, 1]
+        b = -1j * ws * g[0, 1]
+        det = a * d - b * b
+        return jnp.stack([jnp.stack([d, -b], -1), jnp.stack([-b, a], -1)], -2) / det[:, None, None]
+
     def chi_rational(self) -> PoleSum:
         """chi(w) in pole--residue form (2N poles, residues (2N, N, N))."""
         n = self.n
