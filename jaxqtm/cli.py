@@ -2,6 +2,7 @@
 
     jaxqtm oscillator --Omega 200 --T 0.1 --omega_c 1.2      # every observable of one point, as JSON
     jaxqtm figures --out results/oscillators [--quick]       # seed 001 figures (the main job)
+    jaxqtm figures-rotor | figures-reservoirs | figures-fcs | figures-coherence --out DIR [--quick]
 
 Parameter names follow seed 001 (omega_A, omega_B, gamma2, gamma1, omega_c, T1, T2, Omega,
 phi, r); units hbar = k_B = m = 1.
@@ -57,9 +58,16 @@ def _oscillator(argv):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    def figures(component):
+        return lambda rest: __import__(f"jaxqtm.{component}.figures", fromlist=["main"]).main(rest)
+
     commands = {
         "oscillator": _oscillator,
-        "figures": lambda rest: __import__("jaxqtm.oscillators.figures", fromlist=["main"]).main(rest),
+        "figures": figures("oscillators"),
+        "figures-rotor": figures("rotor"),
+        "figures-reservoirs": figures("reservoirs"),
+        "figures-fcs": figures("fcs"),
+        "figures-coherence": figures("coherence"),
     }
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
         print(__doc__)

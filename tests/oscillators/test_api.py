@@ -135,3 +135,28 @@ def test_three_oscillators_not_hard_coded_to_two():
     assert o.P_l.shape == (3,) and int(o.status) == 0
     assert o.Sdot > 0 and o.Q_P >= 2 and abs(o.first_law_residual) < 1e-10
     np.testing.assert_allclose(np.sum(o.dP), 0.0, atol=1e-14)  # delta P redistributes, never adds
+
+
+def test_cli_prints_every_observable_as_json(capsys):
+    import json
+
+    from jaxqtm.cli import main
+
+    assert main(["oscillator", "--Omega", "200", "--T", "0.1", "--omega_c", "1.2"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["parameters"]["T1"] == out["parameters"]["T2"] == 0.1
+    obs = out["observables"]
+    assert obs["status"] == 0 and obs["Q_PA"] < 2 and obs["P_A"] < 0  # fig. 4 point: precise extracted power
+    for k in ("P_A0", "dP_A", "P_B", "J1", "J2", "Sdot", "D_PA", "D_P", "Q_P", "V_PA", "pearson_C", "eta_work"):
+        assert k in obs
+    assert main(["oscillator", "--omega_B", "1.0"]) == 2
+    assert "resonant" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_figures_quick_mode(tmp_path):
+    from jaxqtm.oscillators.figures import main
+
+    assert main(["--quick", "--n", "16", "--out", str(tmp_path)]) == 0
+    for f in ("fig2.png", "fig3.png", "fig4.png", "fig5_fig6.png", "fig8.png", "figures.json", "fig3_omega_c_1.2.npz"):
+        assert (tmp_path / f).exists()
