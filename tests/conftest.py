@@ -1,3 +1,9 @@
+import os
+
+# Single-threaded BLAS: on 2 shared cores multi-threaded OpenBLAS makes small complex LUs
+# 10-100x slower. Set before numpy/jax load BLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import jax
 
 import jaxqtm  # noqa: F401  (enables float64)

@@ -129,7 +129,6 @@ class WorkingMedium(eqx.Module):
         # Companion eigen-decomposition: differentiable (poles distinct), but its residues lose
         # relative accuracy on narrow poles when gamma2 >> omega (|A| ~ gamma2).
         p_eig, v = jax.lax.linalg.eig(a, compute_left_eigenvectors=False, enable_eigvec_derivs=True)
-        res_eig = -jnp.einsum("ik,kj->kij", v[:n, :], jnp.linalg.inv(v)[:, n:])
         # Values are therefore polished without gradient: Newton steps on det M(w)
         # (d/dw log det M = tr(M^{-1} M')), then the residue from the null vector u (SVD) of
         # the complex-symmetric M(p): R = u u^T / (u^T M'(p) u). Derivatives come from the
@@ -150,6 +149,12 @@ class WorkingMedium(eqx.Module):
             return pk, jnp.outer(u, u) / (u @ dmat(pk) @ u)
 
         p_val, res_val = jax.lax.stop_gradient(jax.vmap(polish)(p_eig))
+        # Keep every LAPACK call of this function in one dependency chain (eig -> solves -> svd
+        # -> inv): jaxlib 0.10's CPU LAPACK kernels fan batches out to the intra-op thread pool
+        # and block on it, so two independent batched calls running concurrently can exhaust a
+        # 2-thread pool and deadlock (seen on this 2-core machine).
+        p_val, res_val, v = jax.lax.optimization_barrier((p_val, res_val, v))
+        res_eig = -jnp.einsum("ik,kj->kij", v[:n, :], jnp.linalg.inv(v)[:, n:])
         p = p_val + (p_eig - jax.lax.stop_gradient(p_eig))
         res = res_val + (res_eig - jax.lax.stop_gradient(res_eig))
         # chi is symmetric; symmetrise away round-off.

@@ -1,1 +1,29 @@
-"""reservoirs component of jaxqtm."""
+"""Two interacting bosonic reservoirs: exact dynamics and three energy assignments (seed 002).
+
+H = sum h1 a^dag a + sum h2 b^dag b + sum g (a^dag b + h.c.) is quadratic and number
+conserving; its dynamics from a product of thermal states is exact through single-particle
+matrices.  For each reservoir the package gives internal energy, heat and work under the
+"bare", "interaction" and minimal-dissipation (Colla & Breuer, PRA 105, 052216; Colla,
+Vacchini & Smirne, arXiv:2510.06929) assignments.  See ``energetics``.
+"""
+
+from ._dynamics import (
+    TimeLocalGenerator as TimeLocalGenerator,
+    correlation_matrix as correlation_matrix,
+    time_local_generator as time_local_generator,
+)
+from ._energetics import (
+    Assignment as Assignment,
+    Energetics as Energetics,
+    EnergeticsOptions as EnergeticsOptions,
+    SideEnergetics as SideEnergetics,
+    energetics as energetics,
+    failure_report as failure_report,
+)
+from ._model import (
+    ReservoirModel as ReservoirModel,
+    all_to_all as all_to_all,
+    all_to_all_scales as all_to_all_scales,
+    reservoir_model as reservoir_model,
+)
+from ._weak import weak_coupling_heat as weak_coupling_heat

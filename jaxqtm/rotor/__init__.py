@@ -1,1 +1,27 @@
-"""rotor component of jaxqtm."""
+"""The two-qubit + quantum-rotor device of seed 004 (Leitch, Hammam & De Chiara).
+
+- :class:`RotorParams`, :func:`rotor_model` (local collision-model ME or
+  semi-global ME as a :class:`jaxqtm.lindblad.LindbladModel`), :func:`operators`,
+  :func:`hamiltonian_parts`, :func:`load_operators`.
+- :func:`solve_device` -> :class:`DeviceResult` (heat, work, rotor powers,
+  ergotropies, truncation control; batched and differentiable).
+- :func:`rectification` (R, J, Gamma for heat and angular momentum).
+- :func:`evolve_device` (time evolution, Figs. 6--8).
+- ``python -m jaxqtm.rotor.figures --out DIR [--quick]`` reproduces Figs. 2--8.
+"""
+
+from ._device import (
+    DeviceResult as DeviceResult,
+    evolve_device as evolve_device,
+    rectification as rectification,
+    solve_device as solve_device,
+)
+from ._model import (
+    RotorParams as RotorParams,
+    bose_occupation as bose_occupation,
+    hamiltonian_parts as hamiltonian_parts,
+    load_operators as load_operators,
+    operators as operators,
+    rotor_model as rotor_model,
+    validate_params as validate_params,
+)
