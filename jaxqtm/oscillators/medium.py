@@ -118,6 +118,54 @@ class WorkingMedium(eqx.Module):
 
     def chi_rational(self) -> PoleSum:
         """chi(w) in pole--residue form (2N poles, residues (2N, N, N))."""
+        if self.n == 2:
+            return self._chi_rational_two()
+        return self._chi_rational_general()
+
+    def _chi_rational_two(self) -> PoleSum:
+        """N = 2 without any LAPACK call but one eigenvalue solve.
+
+        jaxlib 0.10's batched CPU LAPACK kernels fan out to the intra-op thread pool and block
+        on it; two of them running concurrently deadlock a 2-thread pool (seen on this project's
+        2-core machines). For two oscillators everything but the initial pole estimates is
+        elementwise: det M = a d - b^2 and its derivative in closed form, residues
+        R = adj M(p) / (d det M/dw)(p), poles polished by Newton steps whose last step, taken from
+        a stop-gradient start, carries exactly the implicit-function derivative.
+        """
+        k = jnp.diag(self.omega**2).astype(complex)
+        g = self.gamma2 * self.coupling_pattern()
+        a_mat = jnp.block([[jnp.zeros((2, 2), complex), jnp.eye(2, dtype=complex)], [k, -1j * g]])
+        p0 = jax.lax.stop_gradient(jnp.linalg.eigvals(a_mat))
+
+        def parts(w):
+            a = self.omega[0] ** 2 - w**2 - 1j * w * g[0, 0]
+            d = self.omega[1] ** 2 - w**2 - 1j * w * g[1, 1]
+            b = -1j * w * g[0, 1]
+            da = -2.0 * w - 1j * g[0, 0]
+            dd = -2.0 * w - 1j * g[1, 1]
+            db = -1j * g[0, 1]
+            return a, b, d, a * d - b * b, da * d + a * dd - 2.0 * b * db
+
+        def newton(w):
+            _, _, _, det, ddet = parts(w)
+            step = det / ddet
+            return w - jnp.where(jnp.isfinite(step), step, 0.0)
+
+        p = jax.lax.stop_gradient(newton(newton(newton(p0))))
+        p = newton(p)  # value ~unchanged; derivative = implicit derivative of det M(p) = 0
+        a, b, d, _, _ = parts(p)
+        # adj M(p) is rank one at a pole: R = c c^T / (c^T M'(p) c) with c the larger of its two
+        # columns (d, -b), (-b, a) -- avoids the small, cancellation-prone entry of adj M
+        c1 = jnp.stack([d, -b], -1)
+        c2 = jnp.stack([-b, a], -1)
+        use1 = (jnp.abs(d) ** 2 + jnp.abs(b) ** 2) >= (jnp.abs(a) ** 2 + jnp.abs(b) ** 2)
+        c = jnp.where(use1[:, None], c1, c2)
+        gp = -2.0 * p[:, None, None] * jnp.eye(2) - 1j * g[None]
+        den = jnp.einsum("ki,kij,kj->k", c, gp, c)
+        res = c[:, :, None] * c[:, None, :] / den[:, None, None]
+        return PoleSum(jnp.zeros((0, 2, 2), complex), p, res)
+
+    def _chi_rational_general(self) -> PoleSum:
         n = self.n
         k = jnp.diag(self.omega**2).astype(complex)
         a = jnp.block(
