@@ -11,7 +11,6 @@ dissipation ratio J^2/sigma with the bounds A/2 (A_cl/2 for rho_sd,
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
@@ -19,21 +18,14 @@ import time
 import numpy as np
 
 import jaxqtm  # noqa: F401
+from jaxqtm._plotting import figure_script
 from jaxqtm import coherence as co
 
 PARAMS = dict(omega=1.0, gamma=0.7, beta=0.5)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    args, plt = figure_script(argv, __doc__)
 
     t0 = time.time()
     ns = [1, 4, 16, 64] if args.quick else [1, 2, 4, 8, 16, 32, 64, 128, 256]

@@ -11,7 +11,6 @@ Writes PNGs, an ``.npz`` with the data and a JSON file with every parameter.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
@@ -21,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxqtm  # noqa: F401
+from jaxqtm._plotting import figure_script
 from jaxqtm import fcs
 
 MASER = dict(beta_h=0.01, beta_c=1.0, gamma_h=0.01, gamma_c=0.1, omega_h=4.0, omega_c=1.0)
@@ -32,15 +32,7 @@ def maser_q(eps):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    args, plt = figure_script(argv, __doc__)
 
     t0 = time.time()
     eps = np.geomspace(0.005, 2.0, 12 if args.quick else 60)
