@@ -49,6 +49,16 @@ class SpectralDensity(eqx.Module):
         """zeta(z) from its closed form."""
         return self.zeta()(z)
 
+    def damping_kernel(self, w):
+        """Fourier transform of the memory-friction kernel, gamma(w) = gamma'(w) + i gamma''(w)
+        = zeta(w) / (i w) (m = 1; eq. B15: gamma' = zeta''/w, gamma'' = -zeta'/w)."""
+        w = jnp.asarray(w)
+        return self.zeta_of(w + 0j) / (1j * w)
+
+    def poles(self):
+        """Poles of the retarded response zeta (lower half plane); J has these and their conjugates."""
+        return self.zeta().poles
+
     def J_rational(self) -> PoleSum:
         return imag_part(self.zeta())
 

@@ -151,3 +151,31 @@ def test_asymptotic_forms():
     q24 = om / 0.1 * (1 + a.alpha_dia[1] / a.alpha_dia[0]) / (1 + ct * om / 1.2) ** 2
     np.testing.assert_allclose(big.Q_l[0], q24, rtol=2e-3)
     np.testing.assert_allclose(ct, big.pearson_like[0, 1], rtol=1e-10)  # eq. (25)
+
+
+def test_spectral_densities_response_and_damping_kernel():
+    # eq. (B16): Drude zeta' = -(w/omega_c) J, zeta'' = J; gamma'' = J/(m omega_c), gamma' = J/(m w)
+    w = np.array([-3.0, -0.4, 0.2, 1.1, 7.0])
+    dl = osc.DrudeLorentz(0.03, 1.7)
+    z = np.asarray(dl.zeta_of(w + 0j))
+    np.testing.assert_allclose(z.imag, dl.J(w), rtol=1e-14)
+    np.testing.assert_allclose(z.real, -(w / 1.7) * dl.J(w), rtol=1e-14)
+    gk = np.asarray(dl.damping_kernel(w))
+    np.testing.assert_allclose(gk.imag, dl.J(w) / 1.7, rtol=1e-13)
+    np.testing.assert_allclose(gk.real, dl.J(w) / w, rtol=1e-13)
+    assert np.all(np.imag(np.asarray(dl.poles())) < 0)  # retarded: analytic in the upper half plane
+    # pole--residue forms of J and zeta' against the closed forms, for every density
+    for sd in (dl, osc.Ohmic(0.02), osc.StructuredLorentzian(0.3, 1.5, 0.01)):
+        jr, zr = sd.J_rational(), sd.zeta_re_rational()
+        for x in w:
+            np.testing.assert_allclose(np.real(jr(x)), sd.J(x), rtol=1e-12, atol=1e-15)
+            np.testing.assert_allclose(np.real(zr(x)), np.real(sd.zeta_of(x + 0j)), rtol=1e-12, atol=1e-15)
+    # structured Lorentzian: Kramers-Kronig pair (zeta' from J by a principal-value integral)
+    from scipy.integrate import quad
+
+    sl = osc.StructuredLorentzian(0.3, 1.5, 0.01)
+    x0 = 0.9
+    pv = quad(lambda u: float(sl.J(u)), -60, 60, weight="cauchy", wvar=x0, limit=400)[0]
+    pv0 = quad(lambda u: float(sl.J(u)) / u if u != 0 else 0.0, -60, 60, points=[0.0], limit=400)[0]
+    tail = 2 * 0.01 * 0.3 / (3 * 60**3)  # J ~ d gamma / u^3 beyond the window, odd -> small
+    np.testing.assert_allclose(np.real(sl.zeta_of(x0 + 0j)), (pv - pv0) / np.pi, rtol=1e-6, atol=tail)
