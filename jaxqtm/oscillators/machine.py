@@ -173,25 +173,33 @@ def _r_noise_direct(machine: OscillatorMachine, w):
     return f
 
 
+def _power_kernels(rat: _Rationals, t1, t2, w):
+    """R = J(w'+w) chi'' (reused by the noise), I^N and K matrices (divided by 4 pi) for drive frequency w."""
+    c = 1.0 / (4.0 * jnp.pi)
+    r_p = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
+    i_n = jnp.real(I.n_integral(r_p, t1, t2, w)) * c
+    k1 = I.coth_integral(product_decaying(rat.J.shift(w), rat.chi_re, rat.j_at(w)), t1, -w)
+    k2 = I.coth_integral(product_decaying(rat.zeta_re.shift(w), rat.chi_im, rat.zre_at(w)), t2, 0.0)
+    return r_p, i_n, jnp.real(k1 + k2) * c
+
+
 def _kernels(rat: _Rationals, t1, t2, w, isothermal: bool | None, r_direct=None):
-    """(I^N, K, H, H2, D) matrices for drive frequency w (each already divided by 4 pi).
+    """(H, H2, D) matrices for drive frequency w (each divided by 4 pi); the power kernels are in
+    ``_power_kernels``.
 
     H uses (w'+w) J(w'+w) and H2 = int dw'/4pi J(w'+w) N w' chi''(w') uses the bath-2 energy w';
     H = w I^N + H2 identically, so the two give independent evaluations of the first law."""
     c = 1.0 / (4.0 * jnp.pi)
     r_p = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
-    i_n = I.n_integral(r_p, t1, t2, w)
-    k1 = I.coth_integral(product_decaying(rat.J.shift(w), rat.chi_re, rat.j_at(w)), t1, -w)
-    k2 = I.coth_integral(product_decaying(rat.zeta_re.shift(w), rat.chi_im, rat.zre_at(w)), t2, 0.0)
     h = I.n_integral(product_decaying(rat.uJ.shift(w), rat.chi_im, rat.uj_at(w)), t1, t2, w)
     h2 = I.n_integral(product_decaying(rat.J.shift(w), rat.chi_im_w, rat.j_at(w)), t1, t2, w)
     if isothermal is True:
-        d = -i_n / jnp.tanh(w / (2.0 * t1))
+        d = -I.n_integral(r_p, t1, t2, w) / jnp.tanh(w / (2.0 * t1))
     elif isothermal is False:
         d = I.k12_quadrature(r_p, t1, t2, w, r_direct)
     else:
         d = I.k12_integral(r_p, t1, t2, w, r_direct)
-    return tuple(jnp.real(x) * c for x in (i_n, k1 + k2, h, h2, d))
+    return tuple(jnp.real(x) * c for x in (h, h2, d))
 
 
 def _power_parts(kern_n, kern_k, w, f, phi):
@@ -204,17 +212,13 @@ def _power_parts(kern_n, kern_k, w, f, phi):
 
 
 def _powers(rat, t1, t2, drive: Drive, omega):
-    """P^(0)_l, delta P_l summed over harmonics (used with jvp for dP/dOmega)."""
+    """P^(0)_l, delta P_l summed over harmonics."""
     n, f, phi = drive.harmonics(omega)
 
     def one(nh, fh, ph):
         w = nh * omega
-        c = 1.0 / (4.0 * jnp.pi)
-        r_p = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
-        i_n = jnp.real(I.n_integral(r_p, t1, t2, w)) * c
-        k1 = I.coth_integral(product_decaying(rat.J.shift(w), rat.chi_re, rat.j_at(w)), t1, -w)
-        k2 = I.coth_integral(product_decaying(rat.zeta_re.shift(w), rat.chi_im, rat.zre_at(w)), t2, 0.0)
-        return _power_parts(i_n, jnp.real(k1 + k2) * c, w, fh, ph)
+        _, i_n, k = _power_kernels(rat, t1, t2, w)
+        return _power_parts(i_n, k, w, fh, ph)
 
     p0, dp = jax.vmap(one)(n, f, phi)
     return p0.sum(0), dp.sum(0)
@@ -242,28 +246,25 @@ def _observables(machine: OscillatorMachine, drive: Drive, omega, isothermal):
     rat = _rationals(machine)
     n, f, phi = drive.harmonics(omega)
 
+    # the powers and, by forward-mode differentiation in Omega (weights included), dP_l/dOmega
+    (p0, dp), (dp0_do, ddp_do) = jax.jvp(lambda om: _powers(rat, t1, t2, drive, om), (omega,),
+                                         (jnp.ones_like(omega),))
+    p_l = p0 + dp
+    dpdo = dp0_do + ddp_do
+
     def one(nh, fh, ph):
         w = nh * omega
-        kn, kk, kh, kh2, kd = _kernels(rat, t1, t2, w, isothermal, _r_noise_direct(machine, w))
-        p0, dp = _power_parts(kn, kk, w, fh, ph)
+        kh, kh2, kd = _kernels(rat, t1, t2, w, isothermal, _r_noise_direct(machine, w))
         cosd = jnp.cos(ph[None, :] - ph[:, None])
         ff = fh[:, None] * fh[None, :]
         j1 = jnp.sum(ff * cosd * kh)
         j2 = -jnp.sum(ff * cosd * kh2)
         d_l = w**2 * fh**2 * jnp.diagonal(kd)
         d_p = w**2 * jnp.sum(ff * cosd * kd)
-        return p0, dp, j1, j2, d_l, d_p
+        return j1, j2, d_l, d_p
 
-    p0, dp, j1_direct, j2, d_l, d_p = jax.vmap(one)(n, f, phi)
-    p0, dp, j1_direct, j2, d_l, d_p = p0.sum(0), dp.sum(0), j1_direct.sum(), j2.sum(), d_l.sum(0), d_p.sum()
-
-    # dP_l/dOmega by forward-mode differentiation of the exact powers (weights included)
-    def p_of(om):
-        a, b = _powers(rat, t1, t2, drive, om)
-        return a + b
-
-    p_l, dpdo = jax.jvp(p_of, (omega,), (jnp.ones_like(omega),))
-    p_l = p0 + dp  # identical to the jvp primal; keep the one from the full evaluation
+    j1_direct, j2, d_l, d_p = jax.vmap(one)(n, f, phi)
+    j1_direct, j2, d_l, d_p = j1_direct.sum(), j2.sum(), d_l.sum(0), d_p.sum()
 
     p_tot = jnp.sum(p0)
     # J2 from its own integral (bath-2 energy w'); J1 from the first law. The direct J1
