@@ -62,6 +62,14 @@ STYLE = {"bare": "-", "interaction": "--", "minimal_dissipation": "-"}
 COLOR = {"bare": "C0", "interaction": "C1", "minimal_dissipation": "C3"}
 
 
+def _save(fig, plt, out, name, data):
+    """Write one claim's figure (PNG) and data (npz)."""
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, f"{name}.png"), dpi=110)
+    plt.close(fig)
+    np.savez(os.path.join(out, f"{name}.npz"), **data)
+
+
 def claim1(p, out, plt, quick):
     """The three definitions disagree (strong coupling Delta ~ Gamma)."""
     delta, big = p["claim1"]["Delta"], p["claim1"]["Gamma"]
@@ -92,10 +100,7 @@ def claim1(p, out, plt, quick):
     axes[0, 0].legend(fontsize=8)
     fig.suptitle(f"Claim 1: the three assignments disagree (Δ = {delta}, Γ = {big}, "
                  f"N1 = N2 = {p['N1']}, T1 = {p['T1']}, T2 = {p['T2']})")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "claim1_definitions_disagree.png"), dpi=110)
-    plt.close(fig)
-    np.savez(os.path.join(out, "claim1_definitions_disagree.npz"), **data)
+    _save(fig, plt, out, "claim1_definitions_disagree", data)
     return nums
 
 
@@ -141,10 +146,7 @@ def claim2(p, out, plt, quick):
     axes[2].set_title("interaction share does not vanish as Γ/Δ → 0")
     axes[2].legend(fontsize=8)
     fig.suptitle(f"Claim 2: dispersive regime, Δ = {delta}")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "claim2_dispersive_interaction_energy.png"), dpi=110)
-    plt.close(fig)
-    np.savez(os.path.join(out, "claim2_dispersive_interaction_energy.npz"), **data)
+    _save(fig, plt, out, "claim2_dispersive_interaction_energy", data)
     return nums
 
 
@@ -190,10 +192,7 @@ def claim3(p, out, plt, quick):
     axes[1].set_title("max|Q − Q_wc| / max|Q_wc|")
     axes[1].legend(fontsize=8)
     fig.suptitle(f"Claim 3: weak-coupling limit of the heat (Δ = {delta})")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "claim3_weak_coupling_heat.png"), dpi=110)
-    plt.close(fig)
-    np.savez(os.path.join(out, "claim3_weak_coupling_heat.npz"), **data)
+    _save(fig, plt, out, "claim3_weak_coupling_heat", data)
     return nums
 
 
@@ -244,10 +243,7 @@ def claim4(p, out, plt, quick):
         ax.set_xlabel("Ω t / 2π")
         ax.legend(fontsize=7)
     fig.suptitle(f"Claim 4: minimal-dissipation work peaks (ultrastrong, Δ = {delta})")
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, "claim4_md_work_peaks.png"), dpi=110)
-    plt.close(fig)
-    np.savez(os.path.join(out, "claim4_md_work_peaks.npz"), **data)
+    _save(fig, plt, out, "claim4_md_work_peaks", data)
     return nums
 
 
