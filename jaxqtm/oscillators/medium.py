@@ -33,6 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike
 
+from .._sequence import after
 from ._polesum import PoleSum, imag_part, real_part
 from .._validate import require_finite, require_positive
 
@@ -198,10 +199,9 @@ class WorkingMedium(eqx.Module):
 
         p_val, res_val = jax.lax.stop_gradient(jax.vmap(polish)(p_eig))
         # Keep every LAPACK call of this function in one dependency chain (eig -> solves -> svd
-        # -> inv): jaxlib 0.10's CPU LAPACK kernels fan batches out to the intra-op thread pool
-        # and block on it, so two independent batched calls running concurrently can exhaust a
-        # 2-thread pool and deadlock (seen on this 2-core machine).
-        p_val, res_val, v = jax.lax.optimization_barrier((p_val, res_val, v))
+        # -> inv): two concurrent batched LAPACK calls can deadlock jaxlib 0.10.2 on CPU
+        # (see jaxqtm/_sequence.py).
+        v = after(v, (p_val, res_val))
         res_eig = -jnp.einsum("ik,kj->kij", v[:n, :], jnp.linalg.inv(v)[:, n:])
         p = p_val + (p_eig - jax.lax.stop_gradient(p_eig))
         res = res_val + (res_eig - jax.lax.stop_gradient(res_eig))

@@ -93,7 +93,10 @@ def _run_chunked(kernel, model, times, chunk_size, *static):
     nc = -(-nt // c)
     pad = nc * c - nt
     tpad = jnp.concatenate([times, jnp.broadcast_to(times[-1], (pad,))]) if pad else times
-    outs = [kernel(model, tpad[i * c:(i + 1) * c], *static) for i in range(nc)]
+    # Each chunk is awaited before the next is dispatched: with asynchronous dispatch two
+    # chunks would run concurrently, and two concurrent batched LAPACK calls deadlock the
+    # intra-op pool of jaxlib 0.10.2 on CPU (see README, "Known issue").
+    outs = [jax.block_until_ready(kernel(model, tpad[i * c:(i + 1) * c], *static)) for i in range(nc)]
     return jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs, axis=0)[:nt], *outs)
 
 

@@ -34,6 +34,7 @@ from ._dynamics import (
     _tr,
     initial_correlations,
 )
+from .._sequence import after
 from ._model import ReservoirModel
 
 
@@ -111,11 +112,17 @@ def _pointwise(model, h, gamma0, tc, tol):
     blocks = _full_blocks(h, gamma0, tc)
     gam = blocks[3]
     out = {}
+    prev = None
     for side in (1, 2):
         sx, _ = _side_slices(model, side)
         loc = _side_local(blocks, gamma0, sx)
+        if prev is not None:
+            # The sides are independent, so XLA:CPU would run their batched LAPACK calls
+            # concurrently and jaxlib 0.10.2 can deadlock (jaxqtm/_sequence.py): side 2
+            # waits for side 1's solve outputs; values are unchanged.
+            loc = after(loc, prev[:3])
         k, kd, _, _, smin, ok = _generator_matrices(loc, tol)
-        out[side] = (_tr(k, loc.gam), _tr(k, loc.gamd), _tr(kd, loc.gam), smin, ok)
+        out[side] = prev = (_tr(k, loc.gam), _tr(k, loc.gamd), _tr(kd, loc.gam), smin, ok)
     u1 = _tr(model.h1[None], gam[:, :n1, :n1])
     u2 = _tr(model.h2[None], gam[:, n1:, n1:])
     ui = 2.0 * _tr(model.g[None], gam[:, n1:, :n1])
