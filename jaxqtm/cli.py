@@ -3,6 +3,8 @@
     jaxqtm oscillator --Omega 200 --T 0.1 --omega_c 1.2      # every observable of one point, as JSON
     jaxqtm figures --out results/oscillators [--quick]       # seed 001 figures (the main job)
     jaxqtm figures-rotor | figures-reservoirs | figures-fcs | figures-coherence --out DIR [--quick]
+    jaxqtm reproduce --out gallery [--quick]                 # every figure of seeds 001 and 004, one page
+    jaxqtm fronts --out DIR [--quick]                        # Pareto fronts by gradient descent (optax)
 
 Parameter names follow seed 001 (omega_A, omega_B, gamma2, gamma1, omega_c, T1, T2, Omega,
 phi, r); units hbar = k_B = m = 1.
@@ -68,6 +70,8 @@ def main(argv=None):
         "figures-reservoirs": figures("reservoirs"),
         "figures-fcs": figures("fcs"),
         "figures-coherence": figures("coherence"),
+        "reproduce": lambda rest: __import__("jaxqtm.gallery._reproduce", fromlist=["main"]).main(rest),
+        "fronts": lambda rest: __import__("jaxqtm.optimize.fronts", fromlist=["main"]).main(rest),
     }
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
         print(__doc__)

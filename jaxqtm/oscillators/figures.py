@@ -8,6 +8,11 @@ coefficient vs T2; 3(a-d) Q_{P_A} and P_A over the (Omega, T) plane for omega_c 
 and 1.2; 4 Q_{P_A}/2 vs Pearson C at varying gamma_2; 5(a,b) the same plane at
 Delta T / Tbar = 1.8; 6(a,b) Q_{P_A}/V_{P_A} and P_A for r = 1/2; 8(a) work-to-work
 efficiency vs Omega.
+
+``--appendix`` adds the appendix figures 7 (Q_{P_B}, P_B over the fig. 3 planes), 9 (Q_{P_A}, P_A
+at weak damping gamma_2 = 0.01, gamma_1 = 0.001) and 10 (the threshold Omega_th above which
+Q_{P_A} < 2, against Delta T / Tbar); they are computed with ``jaxqtm.sweep`` (see
+``appendix_figures``).
 """
 
 from __future__ import annotations
@@ -144,11 +149,157 @@ def _density(ax, xx, yy, z, title, center, cmap, label, log_norm=False):
     ax.figure.colorbar(pcm, ax=ax, label=label)
 
 
+# ---------------------------------------------------------------------------
+# Appendix figures 7, 9, 10 (computed with jaxqtm.sweep)
+# ---------------------------------------------------------------------------
+
+
+def _iso_kernel(Omega, T, omega_c, gamma2, gamma1):
+    """Isothermal point of the paper machine (r = 0, phi = pi/2): powers and TUR ratios of A and B."""
+    m, d = paper_machine(omega_A=1.0, omega_B=0.6, gamma2=gamma2, gamma1=gamma1, omega_c=omega_c, T1=T, T2=T,
+                         phi=jnp.pi / 2, r=0.0)
+    o = observables(m, d, Omega, isothermal=True)
+    return dict(Q_PA=o.Q_l[0], P_A=o.P_l[0], Q_PB=o.Q_l[1], P_B=o.P_l[1], status=o.status)
+
+
+def _gradient_kernel(Omega, Tbar, rel_gradient, omega_c, gamma2, gamma1):
+    """Two-temperature point: T1 = Tbar (1 + x/2), T2 = Tbar (1 - x/2), x = Delta T / Tbar (seed 001, sec. V)."""
+    m, d = paper_machine(omega_A=1.0, omega_B=0.6, gamma2=gamma2, gamma1=gamma1, omega_c=omega_c,
+                         T1=Tbar * (1 + rel_gradient / 2), T2=Tbar * (1 - rel_gradient / 2), phi=jnp.pi / 2, r=0.0)
+    o = observables(m, d, Omega, isothermal=False)
+    return dict(Q_PA=o.Q_l[0], P_A=o.P_l[0], status=o.status)
+
+
+def _iso_sweep(n, omega_c, gamma2, gamma1):
+    """Isothermal (Omega, T) planes, one per omega_c value. Every parameter is a grid axis and the
+    chunk is n*n points, so figs. 7 and 9 share ONE compiled program (jaxqtm.sweep caches it)."""
+    from jaxqtm.sweep import Fixed, Grid, sweep
+
+    om, ts = np.logspace(-2, 3, n), np.logspace(-2, np.log10(2.0), n)
+    g = Grid(omega_c=np.asarray(omega_c, float), gamma2=[float(gamma2)], gamma1=[float(gamma1)], T=ts, Omega=om)
+    res = sweep(_iso_kernel, g, chunk=Fixed(min(_CHUNK, n * n)), progress=False)
+    xx, yy = np.meshgrid(om, ts)
+    squeeze = {k: v[:, 0, 0] for k, v in res.arrays.items()}
+    return xx, yy, squeeze, res.status[:, 0, 0], res.ok[:, 0, 0]
+
+
+def fig7_data(n, omega_cs=(1000.0, 1.2)):
+    """Q_{P_B}, P_B (and Q_{P_A}, P_A) over the fig. 3 planes, both cut-offs: arrays (2, n, n)."""
+    return _iso_sweep(n, omega_cs, 100.0, 0.01)
+
+
+def fig9_data(n):
+    """Weak damping: gamma_2 = 0.01, gamma_1 = 0.001, omega_c = 1.2 (seed 001, appendix G): arrays (n, n)."""
+    xx, yy, d, st, ok = _iso_sweep(n, [1.2], 0.01, 0.001)
+    return xx, yy, {k: v[0] for k, v in d.items()}, st[0], ok[0]
+
+
+def threshold_frequency(omega, q, ok):
+    """Omega_th such that Q < 2 for every Omega > Omega_th on the grid (last upward crossing of
+    Q = 2, log-interpolated); NaN where Q >= 2 at the largest Omega or a point is flagged."""
+    omega, q, ok = np.asarray(omega), np.asarray(q), np.asarray(ok)
+    out = np.full(q.shape[:-1], np.nan)
+    for idx in np.ndindex(out.shape):
+        qq, good = q[idx], ok[idx]
+        viol = good & (qq < 2.0)
+        if not viol[-1] or not np.all(good):
+            continue
+        k = len(qq) - 1
+        while k > 0 and viol[k - 1]:
+            k -= 1
+        if k == 0:
+            out[idx] = omega[0]  # violated on the whole grid: threshold at or below the grid
+            continue
+        l0, l1 = np.log(omega[k - 1]), np.log(omega[k])
+        y0, y1 = np.log(qq[k - 1] / 2.0), np.log(qq[k] / 2.0)  # y0 >= 0 > y1
+        out[idx] = float(np.exp(l0 + (l1 - l0) * y0 / (y0 - y1)))
+    return out
+
+
+def fig10_data(n_x, n_omega, tbars=(0.05, 0.1, 0.2, 0.5)):
+    """Omega_th against x = Delta T / Tbar for several Tbar (fig. 5 parameters: gamma_2 = 100, omega_c = 1.2)."""
+    from jaxqtm.sweep import Fixed, Grid, sweep
+
+    xs, om = np.linspace(-1.9, 1.9, n_x), np.logspace(-1, 3, n_omega)
+    g = Grid(Tbar=np.asarray(tbars), rel_gradient=xs, Omega=om)
+    res = sweep(_gradient_kernel, g, fixed=dict(omega_c=1.2, gamma2=100.0, gamma1=0.01),
+                chunk=Fixed(min(_CHUNK, g.size)), progress=False)
+    return xs, om, np.asarray(tbars), res, threshold_frequency(om, res["Q_PA"], res.ok)
+
+
+def appendix_figures(out, n, n_threshold=None, log=_progress):
+    """Figures 7, 9, 10 of seed 001 into ``out`` (PNG + npz); returns their metadata."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    record = {}
+    t0 = time.time()
+    log(f"[fig7] Q_PB and P_B over (Omega, T), 2 x {n}x{n}")
+    xx, yy, r7, st7, ok7 = fig7_data(n)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8))
+    for col, wc in enumerate((1000.0, 1.2)):
+        _density(axes[0, col], xx, yy, r7["Q_PB"][col], f"({'ab'[col]}) $Q_{{P_B}}$, $\\omega_c={wc:g}$", 2.0,
+                 "coolwarm", r"$Q_{P_B}$", log_norm=True)
+        _density(axes[1, col], xx, yy, r7["P_B"][col], f"({'cd'[col]}) $P_B$, $\\omega_c={wc:g}$", 0.0, "coolwarm",
+                 r"$P_B$")
+    fig.suptitle(r"Seed 001 fig. 7: $\gamma_2=100$, $\omega_B=0.6$, $\gamma_1=0.01$, $\phi=\pi/2$, $r=0$")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "fig7.png"), dpi=120)
+    plt.close(fig)
+    np.savez(os.path.join(out, "fig7.npz"), Omega=xx, T=yy, omega_c=np.array([1000.0, 1.2]),
+             **{k: r7[k] for k in ("Q_PB", "P_B", "Q_PA", "P_A")}, status=st7)
+    viol = ok7 & (r7["Q_PB"] < 2)
+    record["fig7"] = dict(omega_c=[1000.0, 1.2], gamma2=100.0, gamma1=0.01, grid=n,
+                          violation_fraction=[float(np.mean(viol[i])) for i in range(2)],
+                          min_P_B_where_violated=float(np.min(r7["P_B"][viol])) if viol.any() else None,
+                          bad_points=int(np.sum(~ok7)))
+
+    log(f"[fig9] weak damping gamma2 = 0.01, {n}x{n}")
+    xx, yy, r9, st9, ok9 = fig9_data(n)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    _density(axes[0], xx, yy, r9["Q_PA"], r"(a) $Q_{P_A}$, $\gamma_2=0.01$", 2.0, "coolwarm", r"$Q_{P_A}$", True)
+    _density(axes[1], xx, yy, r9["P_A"], r"(b) $P_A$, $\gamma_2=0.01$", 0.0, "coolwarm", r"$P_A$")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "fig9.png"), dpi=120)
+    plt.close(fig)
+    np.savez(os.path.join(out, "fig9.npz"), Omega=xx, T=yy, Q_PA=r9["Q_PA"], P_A=r9["P_A"], status=st9)
+    v9 = ok9 & (r9["Q_PA"] < 2)
+    record["fig9"] = dict(gamma2=0.01, gamma1=0.001, omega_c=1.2, grid=n, violation_fraction=float(np.mean(v9)),
+                          max_Omega_violated=float(xx[v9].max()) if v9.any() else None,
+                          max_T_violated=float(yy[v9].max()) if v9.any() else None, bad_points=int(np.sum(~ok9)))
+
+    nt = n_threshold or max(9, n // 4)
+    log(f"[fig10] threshold frequency vs Delta T / Tbar, 4 x {nt} x {2 * nt} two-temperature points")
+    xs, om, tbars, r10, th = fig10_data(nt, 2 * nt)
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for i, tb in enumerate(tbars):
+        ax.semilogy(xs, th[i], "o-", ms=3, label=fr"$\bar T={tb:g}$")
+    ax.set_xlabel(r"$\Delta T/\bar T$")
+    ax.set_ylabel(r"$\Omega_{\rm th}/\omega_A$")
+    ax.legend(fontsize=8)
+    ax.set_title(r"Seed 001 fig. 10: $\gamma_2=100$, $\omega_c=1.2$, $r=0$", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "fig10.png"), dpi=120)
+    plt.close(fig)
+    np.savez(os.path.join(out, "fig10.npz"), rel_gradient=xs, Omega=om, Tbar=tbars, Q_PA=r10["Q_PA"],
+             status=r10.status, Omega_th=th)
+    record["fig10"] = dict(Tbar=tbars.tolist(), rel_gradient=xs.tolist(), Omega_range=[float(om[0]), float(om[-1])],
+                           Omega_th=[[None if np.isnan(v) else float(v) for v in row] for row in th],
+                           argmin_rel_gradient=[None if np.all(np.isnan(row)) else float(xs[np.nanargmin(row)])
+                                                for row in th],
+                           bad_points=int(np.sum(~r10.ok)))
+    record["appendix_s"] = time.time() - t0
+    return record
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="results/oscillators")
     p.add_argument("--n", type=int, default=None, help="grid points per axis (default 256, quick: 48)")
     p.add_argument("--quick", action="store_true", help="small grids for CI")
+    p.add_argument("--appendix", action="store_true", help="also figures 7, 9, 10 (appendices E, G, H)")
     args = p.parse_args(argv)
     n = args.n or (48 if args.quick else 256)
     os.makedirs(args.out, exist_ok=True)
@@ -261,6 +412,9 @@ def main(argv=None):
     fig.savefig(os.path.join(args.out, "fig8.png"), dpi=120)
     plt.close(fig)
     np.savez(os.path.join(args.out, "fig8.npz"), Omega=om8, **{f"eta_gamma2_{g:g}_r_{r:g}": e for (g, r), e in eta.items()})
+
+    if args.appendix:
+        meta["figures"].update(appendix_figures(args.out, n))
 
     meta["timings_s"] = timings
     meta["total_s"] = time.time() - t_start

@@ -1,0 +1,5 @@
+import sys
+
+from ._reproduce import main
+
+sys.exit(main())
