@@ -1,0 +1,31 @@
+"""Gradient-based multi-objective optimisation (Pareto fronts) with optax.
+
+- generic (model-agnostic): :func:`pareto_front` -> :class:`FrontResult`; scalarisations
+  :class:`Chebyshev`, :class:`EpsilonConstraint`, :class:`WeightedSum` (grids:
+  :func:`chebyshev_grid`, :func:`epsilon_grid`, :func:`weighted_sum_grid`);
+  :func:`nondominated`, :func:`hypervolume_2d`.
+- drives for ``jaxqtm.oscillators``: :class:`FourierWaveform` (max_t |g_l(t)| <= g_max by
+  construction), :class:`MonochromaticWaveform`, :class:`Bounded` scalars.
+- the fronts of the seeds: ``python -m jaxqtm.optimize.fronts --out DIR [--quick]``
+  (heat engine, work-to-work conversion, qubit--rotor rectification).
+"""
+
+from ._pareto import (
+    AbstractScalarisation as AbstractScalarisation,
+    Chebyshev as Chebyshev,
+    EpsilonConstraint as EpsilonConstraint,
+    FrontResult as FrontResult,
+    WeightedSum as WeightedSum,
+    chebyshev_grid as chebyshev_grid,
+    epsilon_grid as epsilon_grid,
+    hypervolume_2d as hypervolume_2d,
+    nondominated as nondominated,
+    pareto_front as pareto_front,
+    weighted_sum_grid as weighted_sum_grid,
+)
+from ._waveforms import (
+    Bounded as Bounded,
+    FourierWaveform as FourierWaveform,
+    MonochromaticWaveform as MonochromaticWaveform,
+    l1_coefficients as l1_coefficients,
+)

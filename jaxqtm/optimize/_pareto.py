@@ -1,0 +1,468 @@
+"""Model-agnostic multi-objective optimisation: scalarisations, non-dominated filtering,
+2-D hypervolume and one compiled front run (front points x restarts vmapped, optax steps in a
+``lax.scan``, chunked into segments for progress and checkpoints).
+
+Every objective is *minimised*. A front run optimises, for every scalarisation k of a grid and
+every random restart r, the scalar ``s_k(F(theta))``; the reported front is the non-dominated
+subset of all final points that evaluate successfully (``ok``) -- failures never enter a front.
+"""
+
+from __future__ import annotations
+
+import abc
+import functools
+import hashlib
+import json
+import os
+import time
+from typing import Any, Callable
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jaxtyping import Array
+
+# ---------------------------------------------------------------------------
+# Pareto utilities (numpy, on concrete results)
+# ---------------------------------------------------------------------------
+
+
+def nondominated(F, ok=None) -> np.ndarray:
+    """Mask of the non-dominated rows of ``F`` (n, k) (minimisation).
+
+    Row i is dominated if some row j has ``F[j] <= F[i]`` everywhere and ``<`` somewhere.
+    Rows with ``ok = False`` or non-finite entries are never non-dominated and never
+    dominate. Identical rows do not dominate each other (both are kept). O(n^2 k).
+    """
+    F = np.asarray(F, dtype=float)
+    if F.ndim != 2:
+        raise ValueError(f"F must have shape (n, k), got {F.shape}")
+    good = np.all(np.isfinite(F), axis=1)
+    if ok is not None:
+        good &= np.asarray(ok, dtype=bool).reshape(-1)
+    G = F[good]
+    le = np.all(G[:, None, :] <= G[None, :, :], axis=-1)  # le[j, i]: G[j] <= G[i]
+    lt = np.any(G[:, None, :] < G[None, :, :], axis=-1)
+    dominated = np.any(le & lt, axis=0)
+    mask = np.zeros(F.shape[0], dtype=bool)
+    mask[np.flatnonzero(good)[~dominated]] = True
+    return mask
+
+
+def hypervolume_2d(F, ref, ok=None) -> float:
+    """Area dominated by the points ``F`` (n, 2) and bounded by the reference point ``ref``
+    (minimisation): the measure of the union of boxes [F_i, ref]. Points that do not
+    strictly dominate ``ref`` (or are not ``ok``/finite) contribute nothing.
+
+    Sweep over the non-dominated points sorted by the first objective: exact, O(n log n)
+    after the O(n^2) filter.
+    """
+    F = np.asarray(F, dtype=float)
+    ref = np.asarray(ref, dtype=float)
+    if F.ndim != 2 or F.shape[1] != 2 or ref.shape != (2,):
+        raise ValueError(f"hypervolume_2d needs F of shape (n, 2) and ref of shape (2,), got {F.shape}, {ref.shape}")
+    keep = np.all(np.isfinite(F), axis=1) & np.all(F < ref, axis=1)
+    if ok is not None:
+        keep &= np.asarray(ok, dtype=bool).reshape(-1)
+    G = F[keep]
+    if G.shape[0] == 0:
+        return 0.0
+    G = G[nondominated(G)]
+    G = G[np.lexsort((G[:, 1], G[:, 0]))]
+    x_next = np.append(G[1:, 0], ref[0])
+    return float(np.sum((x_next - G[:, 0]) * (ref[1] - G[:, 1])))
+
+
+# ---------------------------------------------------------------------------
+# Scalarisations (strategy objects; batch = leading axis on every array leaf)
+# ---------------------------------------------------------------------------
+
+
+class AbstractScalarisation(eqx.Module):
+    """Maps an objective vector F (k,) to the scalar minimised for one front point.
+
+    ``ideal`` and ``scale`` normalise the objectives, ``(F - ideal)/scale``, so that weights
+    and thresholds are comparable across objectives.
+    """
+
+    @abc.abstractmethod
+    def __call__(self, F: Array) -> Array: ...
+
+    @property
+    def n_points(self) -> int:
+        leaves = [x for x in jax.tree_util.tree_leaves(self) if eqx.is_array(x)]
+        if not leaves or leaves[0].ndim < 1:
+            raise ValueError("a scalarisation grid needs a leading batch axis (use chebyshev_grid, epsilon_grid, ...)")
+        return int(leaves[0].shape[0])
+
+
+def _norm(F, ideal, scale):
+    return (F - ideal) / scale
+
+
+class WeightedSum(AbstractScalarisation):
+    """sum_i w_i (F_i - z_i)/s_i. Reaches only the convex hull of a front (kept for comparison)."""
+
+    weights: Array
+    ideal: Array
+    scale: Array
+
+    def __call__(self, F):
+        return jnp.sum(self.weights * _norm(F, self.ideal, self.scale))
+
+
+class Chebyshev(AbstractScalarisation):
+    """Augmented weighted Chebyshev: max_i w_i (F_i - z_i)/s_i + rho sum_i (F_i - z_i)/s_i.
+
+    With the ideal point z below the front, every Pareto-optimal point (convex or not) is
+    the minimiser for some weights; the small ``rho`` term removes weakly-optimal solutions.
+    The max is evaluated as a log-sum-exp with temperature ``tau`` (a smooth upper bound,
+    exact to tau log k) so that Adam sees a gradient that does not flip between objectives.
+    """
+
+    weights: Array
+    ideal: Array
+    scale: Array
+    rho: Array
+    tau: Array
+
+    def __call__(self, F):
+        u = self.weights * _norm(F, self.ideal, self.scale)
+        smooth_max = self.tau * jax.scipy.special.logsumexp(u / self.tau, axis=-1)
+        return smooth_max + self.rho * jnp.sum(_norm(F, self.ideal, self.scale))
+
+
+class EpsilonConstraint(AbstractScalarisation):
+    """Minimise objective ``index`` subject to F_j <= eps_j for every other j.
+
+    Constraints enter as a smooth exterior penalty mu * max(0, (F_j - eps_j)/s_j)^2 (continuous
+    gradient, exact at feasible points); large ``mu`` keeps the final violation ~1/mu.
+    ``eps`` has an entry for every objective (the one at ``index`` is ignored).
+    """
+
+    eps: Array
+    index: Array  # int, objective minimised
+    ideal: Array
+    scale: Array
+    mu: Array
+
+    def __call__(self, F):
+        k = F.shape[-1]
+        sel = jnp.arange(k) == self.index
+        Fn = _norm(F, self.ideal, self.scale)
+        en = _norm(self.eps, self.ideal, self.scale)
+        viol = jnp.where(sel, 0.0, jnp.maximum(Fn - en, 0.0))
+        return jnp.sum(jnp.where(sel, Fn, 0.0)) + self.mu * jnp.sum(viol**2)
+
+
+def _bcast(x, n, k=None):
+    x = jnp.asarray(x, dtype=float)
+    shape = (n,) if k is None else (n, k)
+    return jnp.broadcast_to(x, shape) + jnp.zeros(shape)
+
+
+def chebyshev_grid(n: int, ideal, scale, *, rho=1e-3, tau=1e-3) -> Chebyshev:
+    """``n`` Chebyshev scalarisations for two objectives, weight directions evenly spread in
+    angle (w = (cos a, sin a), a in [0, pi/2]); a batch of ``n`` front points."""
+    if n < 2:
+        raise ValueError(f"n (front points) must be >= 2, got {n}")
+    a = jnp.linspace(0.0, jnp.pi / 2, n)
+    w = jnp.stack([jnp.cos(a), jnp.sin(a)], -1)
+    # a weight exactly 0 ignores an objective: floor it so every point stays Pareto-optimal
+    w = jnp.maximum(w, 1e-3)
+    return Chebyshev(w, _bcast(ideal, n, 2), _bcast(scale, n, 2), _bcast(rho, n), _bcast(tau, n))
+
+
+def weighted_sum_grid(n: int, ideal, scale) -> WeightedSum:
+    """``n`` weighted sums for two objectives, w = (1 - t, t), t in [0, 1]."""
+    if n < 2:
+        raise ValueError(f"n (front points) must be >= 2, got {n}")
+    t = jnp.linspace(0.0, 1.0, n)
+    return WeightedSum(jnp.stack([1 - t, t], -1), _bcast(ideal, n, 2), _bcast(scale, n, 2))
+
+
+def epsilon_grid(eps_values, *, index: int, ideal, scale, mu=1e3) -> EpsilonConstraint:
+    """ε-constraint scalarisations for two objectives: minimise F[index] subject to
+    F[1 - index] <= eps for each value in ``eps_values``."""
+    e = jnp.asarray(eps_values, dtype=float)
+    if e.ndim != 1 or e.shape[0] < 1:
+        raise ValueError(f"eps_values must be a non-empty 1-D array, got shape {e.shape}")
+    if index not in (0, 1):
+        raise ValueError(f"index must be 0 or 1 for two objectives, got {index}")
+    n = e.shape[0]
+    eps = jnp.zeros((n, 2)).at[:, 1 - index].set(e)
+    return EpsilonConstraint(eps, jnp.full((n,), index), _bcast(ideal, n, 2), _bcast(scale, n, 2), _bcast(mu, n))
+
+
+# ---------------------------------------------------------------------------
+# The front run
+# ---------------------------------------------------------------------------
+
+
+class FrontResult(eqx.Module):
+    """Result of :func:`pareto_front` (numpy arrays; P front points x R restarts).
+
+    - ``params``: final parameters, pytree with leading axes (P, R).
+    - ``F`` (P, R, k), ``ok`` (P, R): objectives and success flags of the final points;
+      ``aux``: the objective's auxiliary outputs at the final points (leading axes (P, R)).
+    - ``scalar`` (P, R): scalarised objective (inf where not ok); ``best`` (P,): best restart.
+    - ``front_mask`` (P, R): final points that are ok and non-dominated among all final points.
+    - ``history``: dict of per-segment arrays: ``step``, ``wall_s`` (cumulative, excluding
+      compilation), ``hv`` (hypervolume of the ok points w.r.t. ``hv_ref``, if given).
+    - ``compile_s``: compilation time; ``config``: every setting needed to reproduce the run.
+    """
+
+    params: Any
+    F: np.ndarray
+    ok: np.ndarray
+    aux: Any
+    scalar: np.ndarray
+    best: np.ndarray
+    front_mask: np.ndarray
+    history: dict
+    compile_s: float
+    config: dict
+
+    def front(self, with_aux: bool = False):
+        """(F, params[, aux]) of the front points, sorted by the first objective."""
+        Fm = self.F[self.front_mask]
+        order = np.argsort(Fm[:, 0], kind="stable")
+        pick = lambda tree: jax.tree_util.tree_map(lambda x: np.asarray(x)[self.front_mask][order], tree)
+        return (Fm[order], pick(self.params), pick(self.aux)) if with_aux else (Fm[order], pick(self.params))
+
+
+class _State(eqx.Module):
+    params: Any
+    opt_state: Any
+    step: Array
+    n_bad: Array  # steps skipped because loss or gradient was not finite
+
+
+def _objective_parts(objective_fn, params):
+    """(F, ok, aux) from ``F``, ``(F, ok)`` or ``(F, ok, aux)``."""
+    out = objective_fn(params)
+    aux = {}
+    if isinstance(out, tuple):
+        if len(out) == 3:
+            F, ok, aux = out
+        else:
+            F, ok = out
+    else:
+        F, ok = out, jnp.asarray(True)
+    F = jnp.asarray(F)
+    ok = jnp.asarray(ok, dtype=bool) & jnp.all(jnp.isfinite(F))
+    return F, ok, aux
+
+
+def pareto_front(
+    objective_fn: Callable,
+    init_params_fn: Callable,
+    scalarisations: AbstractScalarisation,
+    *,
+    steps: int = 500,
+    restarts: int = 4,
+    key=None,
+    optimizer: optax.GradientTransformation | None = None,
+    segments: int = 10,
+    checkpoint: str | None = None,
+    progress: bool | Callable = True,
+    hv_ref=None,
+    config: dict | None = None,
+) -> FrontResult:
+    """Gradient-based Pareto front: every scalarisation x every restart optimised at once.
+
+    **Arguments:**
+    - ``objective_fn(params) -> F``, ``(F, ok)`` or ``(F, ok, aux)``: objective vector (k,) to
+      minimise for one parameter pytree (pure JAX, differentiable); ``ok`` flags failed
+      evaluations; ``aux`` (a pytree) is returned for the final points only.
+    - ``init_params_fn(key) -> params``: random initial parameters (unconstrained raw values).
+    - ``scalarisations``: a batched :class:`AbstractScalarisation` (leading axis = front points),
+      e.g. :func:`chebyshev_grid`, :func:`epsilon_grid`.
+    - ``steps``: optimiser steps; ``restarts``: random restarts per front point.
+    - ``key``: PRNG key (default ``PRNGKey(0)``); ``optimizer``: optax transformation
+      (default ``adam(1e-2)``).
+    - ``segments``: the scan is split into this many compiled segments; between them progress
+      is printed and the checkpoint written.
+    - ``checkpoint``: path prefix; ``<path>.npz`` (state) and ``<path>.json`` (settings) are
+      written after each segment, and an existing matching checkpoint is resumed from (the
+      final result is identical to an uninterrupted run). A checkpoint from different
+      settings raises ``ValueError`` (the fingerprint covers steps, segments, key, the initial
+      state and the scalarisations, not the objective's code: use a new path for a new objective).
+    - ``progress``: print one line per segment (or a callable ``f(dict)``).
+    - ``hv_ref``: reference point for the hypervolume history (2 objectives).
+    - ``config``: extra JSON-serialisable description stored with the result and checkpoint.
+
+    Steps where the scalarised loss or its gradient is not finite leave the parameters
+    unchanged (counted in ``n_bad``); final points that are not ``ok`` never enter the front.
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    if restarts < 1:
+        raise ValueError(f"restarts must be >= 1, got {restarts}")
+    if segments < 1:
+        raise ValueError(f"segments must be >= 1, got {segments}")
+    if not isinstance(scalarisations, AbstractScalarisation):
+        raise ValueError("scalarisations must be an AbstractScalarisation (e.g. chebyshev_grid(...))")
+    key = jax.random.PRNGKey(0) if key is None else key
+    optimizer = optax.adam(1e-2) if optimizer is None else optimizer
+    n_pts = scalarisations.n_points
+    segments = min(segments, steps)
+    seg_len = [steps // segments + (1 if i < steps % segments else 0) for i in range(segments)]
+
+    cache_key = (objective_fn, init_params_fn, optimizer, n_pts, restarts,
+                 jax.tree_util.tree_structure(scalarisations))
+    try:
+        programs = _PROGRAMS.get(cache_key)
+    except TypeError:  # unhashable callables: no reuse
+        programs, cache_key = None, None
+    if programs is None:
+        programs = _build_programs(objective_fn, init_params_fn, optimizer, n_pts, restarts)
+        if cache_key is not None:
+            _PROGRAMS[cache_key] = programs
+    initial_state, run_segment, compiled = programs
+
+    t0 = time.perf_counter()
+    state = initial_state(key)
+    t_init = time.perf_counter() - t0
+
+
+    cfg = dict(steps=steps, restarts=restarts, segments=segments, n_points=n_pts,
+               key=np.asarray(jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
+                              else key).tolist(),
+               optimizer=type(optimizer).__name__, user=config or {})
+    fingerprint = _fingerprint(cfg, state, scalarisations)
+    done = 0
+    if checkpoint is not None and os.path.exists(checkpoint + ".npz"):
+        state, done = _load_checkpoint(checkpoint, state, fingerprint)
+
+    hist = dict(step=[], wall_s=[], hv=[])
+    t_compile = t_init
+    t_run = 0.0
+    last = None
+    report = progress if callable(progress) else (_print_progress if progress else None)
+    for i in range(done, segments):
+        n = seg_len[i]
+        if n not in compiled:  # ahead-of-time compilation, timed separately
+            t0 = time.perf_counter()
+            compiled[n] = run_segment.lower(state, scalarisations, n).compile()
+            t_compile += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        state, F, ok, sc, aux = jax.block_until_ready(compiled[n](state, scalarisations))
+        last = (F, ok, sc, aux)
+        t_run += time.perf_counter() - t0
+        F, ok = np.asarray(F), np.asarray(ok)
+        hv = hypervolume_2d(F.reshape(-1, F.shape[-1]), hv_ref, ok.reshape(-1)) if hv_ref is not None else np.nan
+        hist["step"].append(int(sum(seg_len[: i + 1])))
+        hist["wall_s"].append(t_run)
+        hist["hv"].append(hv)
+        if checkpoint is not None:
+            _save_checkpoint(checkpoint, state, i + 1, fingerprint, cfg)
+        if report is not None:
+            report(dict(segment=i + 1, segments=segments, step=hist["step"][-1], steps=steps, hv=hv,
+                        ok=int(ok.sum()), total=ok.size, n_bad=int(np.asarray(state.n_bad).sum()),
+                        wall_s=t_run, compile_s=t_compile))
+    if last is None:  # resumed from a finished checkpoint: evaluate only
+        _, F, ok, sc, aux = run_segment(state, scalarisations, 0)
+    else:
+        F, ok, sc, aux = last
+    F, ok, sc = np.asarray(F), np.asarray(ok), np.asarray(sc)
+    sc = np.where(ok, sc, np.inf)
+    front = nondominated(F.reshape(-1, F.shape[-1]), ok.reshape(-1)).reshape(ok.shape)
+    cfg["n_bad_steps"] = int(np.asarray(state.n_bad).sum())
+    return FrontResult(
+        params=jax.tree_util.tree_map(np.asarray, state.params),
+        F=F, ok=ok, scalar=sc, best=np.argmin(sc, axis=1), front_mask=front,
+        aux=jax.tree_util.tree_map(np.asarray, aux),
+        history={k: np.asarray(v) for k, v in hist.items()}, compile_s=t_compile, config=cfg,
+    )
+
+
+_PROGRAMS: dict = {}  # compiled programs, reused by later calls with the same objective/optimizer/shapes
+
+
+def _build_programs(objective_fn, init_params_fn, optimizer, n_pts, restarts):
+    @jax.jit
+    def initial_state(key):
+        keys = jax.random.split(key, n_pts * restarts).reshape(n_pts, restarts, -1)
+        params0 = jax.vmap(jax.vmap(init_params_fn))(keys)
+        opt0 = jax.vmap(jax.vmap(optimizer.init))(params0)
+        z = jnp.zeros((n_pts, restarts), jnp.int32)
+        return _State(params0, opt0, z, z)
+
+    def loss_one(params, scal):
+        F, ok, _ = _objective_parts(objective_fn, params)
+        return scal(F)
+
+    def step_one(st: _State, scal):
+        loss, g = jax.value_and_grad(loss_one)(st.params, scal)
+        upd, new_opt = optimizer.update(g, st.opt_state, st.params)
+        new_params = optax.apply_updates(st.params, upd)
+        finite = jnp.isfinite(loss) & jnp.all(
+            jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(g)]))
+        keep = lambda new, old: jax.tree_util.tree_map(lambda a, b: jnp.where(finite, a, b), new, old)
+        return _State(keep(new_params, st.params), keep(new_opt, st.opt_state), st.step + 1,
+                      st.n_bad + (~finite).astype(jnp.int32))
+
+    # (points x restarts) flattened to one batch axis; restarts share their point's scalarisation
+    def flat(tree):
+        return jax.tree_util.tree_map(lambda x: x.reshape((n_pts * restarts,) + x.shape[2:]), tree)
+
+    def unflat(tree):
+        return jax.tree_util.tree_map(lambda x: x.reshape((n_pts, restarts) + x.shape[1:]), tree)
+
+    def evaluate_one(params, scal):
+        F, ok, aux = _objective_parts(objective_fn, params)
+        return F, ok, scal(F), aux
+
+    @functools.partial(jax.jit, static_argnums=2)
+    def run_segment(st, scal, n):
+        """n optimiser steps, then the objectives of the new points (one compiled program)."""
+        scal_rep = jax.tree_util.tree_map(lambda x: jnp.repeat(x, restarts, axis=0), scal)
+        step_all = jax.vmap(step_one)
+
+        def body(s, _):
+            return step_all(s, scal_rep), None
+
+        st = unflat(jax.lax.scan(body, flat(st), None, length=n)[0]) if n > 0 else st
+        F, ok, sc, aux = unflat(jax.vmap(evaluate_one)(flat(st.params), scal_rep))
+        return st, F, ok, sc, aux
+
+    return initial_state, run_segment, {}
+
+
+def _print_progress(d):
+    hv = "" if not np.isfinite(d["hv"]) else f"  HV={d['hv']:.6g}"
+    print(f"  segment {d['segment']}/{d['segments']}  step {d['step']}/{d['steps']}  ok {d['ok']}/{d['total']}"
+          f"{hv}  (run {d['wall_s']:.1f} s, compile {d['compile_s']:.1f} s)", flush=True)
+
+
+def _fingerprint(cfg, state, scal):
+    h = hashlib.sha256(json.dumps(cfg, sort_keys=True, default=str).encode())
+    for x in jax.tree_util.tree_leaves((state, scal)):
+        if eqx.is_array(x):
+            a = np.asarray(x)
+            h.update(str(a.shape).encode() + a.tobytes())
+    return h.hexdigest()
+
+
+def _save_checkpoint(path, state, done, fingerprint, cfg):
+    leaves = [np.asarray(x) for x in jax.tree_util.tree_leaves(state)]
+    tmp = path + ".tmp.npz"
+    np.savez(tmp, *leaves)
+    os.replace(tmp, path + ".npz")  # atomic: a crash never leaves a half-written checkpoint
+    with open(path + ".json", "w") as f:
+        json.dump(dict(segments_done=done, fingerprint=fingerprint, config=cfg), f, indent=1, default=str)
+
+
+def _load_checkpoint(path, state, fingerprint):
+    with open(path + ".json") as f:
+        meta = json.load(f)
+    if meta.get("fingerprint") != fingerprint:
+        raise ValueError(f"checkpoint {path!r} was written by a run with different settings "
+                         "(objective grid, initial state, steps or key); delete it or change checkpoint=")
+    data = np.load(path + ".npz")
+    leaves, treedef = jax.tree_util.tree_flatten(state)
+    new = [jnp.asarray(data[f"arr_{i}"], dtype=np.asarray(x).dtype) for i, x in enumerate(leaves)]
+    return jax.tree_util.tree_unflatten(treedef, new), int(meta["segments_done"])

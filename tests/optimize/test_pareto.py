@@ -1,0 +1,198 @@
+"""Generic multi-objective machinery: non-dominated filter, hypervolume, scalarisations,
+the compiled front run (toy problems with analytic fronts), checkpoints and failures."""
+
+import itertools
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import jaxqtm.optimize as opt
+
+
+def _brute_nondominated(F):
+    n = len(F)
+    out = np.ones(n, bool)
+    for i, j in itertools.product(range(n), range(n)):
+        if np.all(F[j] <= F[i]) and np.any(F[j] < F[i]):
+            out[i] = False
+    return out
+
+
+def test_nondominated_matches_brute_force_and_drops_failures():
+    rng = np.random.default_rng(0)
+    F = rng.integers(0, 6, size=(60, 3)).astype(float)  # many ties and duplicates
+    np.testing.assert_array_equal(opt.nondominated(F), _brute_nondominated(F))
+    F2 = np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, -5.0], [-1.0, 2.0]])
+    ok = np.array([False, True, True, True])
+    # the failed (not ok) dominating point and the NaN point never enter, never dominate
+    np.testing.assert_array_equal(opt.nondominated(F2, ok), [False, True, False, True])
+
+
+def _hv_grid(F, ref, n=2001):
+    """Independent estimate: fraction of a fine midpoint grid covered by the union of boxes."""
+    lo = F.min(0)
+    xs = lo[0] + (np.arange(n) + 0.5) * (ref[0] - lo[0]) / n
+    ys = lo[1] + (np.arange(n) + 0.5) * (ref[1] - lo[1]) / n
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    cov = np.zeros_like(X, bool)
+    for f in F:
+        cov |= (X >= f[0]) & (Y >= f[1])
+    return cov.mean() * (ref[0] - lo[0]) * (ref[1] - lo[1])
+
+
+def test_hypervolume_exact_cases_and_grid_reference():
+    assert opt.hypervolume_2d([[0.0, 0.0]], [1.0, 2.0]) == pytest.approx(2.0)
+    # staircase of three points: 1*3 + 1*2 + 1*1 = 6 with ref (3, 3) and points (0,2),(1,1),(2,0)
+    assert opt.hypervolume_2d([[0, 2], [1, 1], [2, 0], [2, 2]], [3, 3]) == pytest.approx(6.0)
+    assert opt.hypervolume_2d([[4.0, 0.0]], [3.0, 3.0]) == 0.0  # outside the reference box
+    rng = np.random.default_rng(1)
+    F = rng.random((25, 2))
+    ref = np.array([1.2, 1.1])
+    assert opt.hypervolume_2d(F, ref) == pytest.approx(_hv_grid(F, ref), rel=3e-3)
+    # the continuous front f2 = 1 - f1^2 sampled densely: HV -> integral (closed form)
+    x = np.linspace(0, 1, 4001)
+    hv = opt.hypervolume_2d(np.stack([x, 1 - x**2], 1), [1.0, 1.0])
+    assert hv == pytest.approx(1 - 2 / 3, abs=1e-3)
+
+
+def _zdt2(p):
+    # concave front f2 = 1 - f1^2 (non-convex for minimisation), reached when y = 0
+    x = jax.nn.sigmoid(p["x"])
+    g = 1.0 + jnp.sum(p["y"] ** 2)
+    return jnp.stack([x, g * (1.0 - (x / g) ** 2)])
+
+
+def _zdt2_init(k):
+    k1, k2 = jax.random.split(k)
+    return dict(x=jax.random.normal(k1, ()), y=jax.random.normal(k2, (3,)))
+
+
+def _run(grid, **kw):
+    kw = dict(steps=300, restarts=2, optimizer=optax.adam(5e-2), segments=1, progress=False) | kw
+    return opt.pareto_front(_zdt2, _zdt2_init, grid, **kw)
+
+
+def test_chebyshev_and_epsilon_reach_the_nonconvex_front_weighted_sum_cannot():
+    ref = [1.1, 1.1]
+    cheb = _run(opt.chebyshev_grid(9, [0.0, 0.0], [1.0, 1.0]), hv_ref=ref)
+    eps = _run(opt.epsilon_grid(jnp.linspace(0.1, 0.9, 9), index=1, ideal=[0, 0], scale=[1, 1], mu=1e4))
+    ws = _run(opt.weighted_sum_grid(9, [0.0, 0.0], [1.0, 1.0]))
+    for r in (cheb, eps):
+        F, _ = r.front()
+        # on the analytic front (y -> 0) ...
+        np.testing.assert_allclose(F[:, 1], 1 - F[:, 0] ** 2, atol=2e-4)
+        # ... and spread over its interior (the non-convex part)
+        assert np.sum((F[:, 0] > 0.15) & (F[:, 0] < 0.85)) >= 5
+    # weighted sums end at the two anchors only
+    Fw, _ = ws.front()
+    assert np.all((Fw[:, 0] < 0.02) | (Fw[:, 0] > 0.98))
+    # every reported point is non-dominated among all final points
+    F_all = cheb.F.reshape(-1, 2)
+    assert np.all(opt.nondominated(F_all, cheb.ok.reshape(-1))[cheb.front_mask.reshape(-1)])
+    # hypervolume: below the continuous front's, and equal to that of the same f1 values
+    # placed exactly on the analytic front (optimality along the front)
+    x = np.linspace(0, 1, 20001)
+    hv_true = opt.hypervolume_2d(np.stack([x, 1 - x**2], 1), ref)
+    Fc, _ = cheb.front()
+    hv_proj = opt.hypervolume_2d(np.stack([Fc[:, 0], 1 - Fc[:, 0] ** 2], 1), ref)
+    assert cheb.history["hv"][-1] <= hv_true + 1e-9
+    assert cheb.history["hv"][-1] == pytest.approx(hv_proj, abs=1e-3)
+    # epsilon constraints hold (penalty 1e4: violation ~1e-4)
+    Fe = eps.F[np.arange(9), eps.best]
+    assert np.all(Fe[:, 0] <= np.linspace(0.1, 0.9, 9) + 1e-3)
+
+
+def test_convex_toy_front_recovered():
+    # f1 = x^2, f2 = (x - 2)^2 (x in R): front f2 = (sqrt f1 - 2)^2, 0 <= f1 <= 4
+    def obj(p):
+        return jnp.stack([p**2, (p - 2.0) ** 2])
+
+    r = opt.pareto_front(obj, lambda k: 3.0 * jax.random.normal(k, ()), opt.chebyshev_grid(7, [0, 0], [4, 4]),
+                         steps=400, restarts=1, optimizer=optax.adam(5e-2), segments=1, progress=False)
+    F, x = r.front()
+    np.testing.assert_allclose(F[:, 1], (np.sqrt(F[:, 0]) - 2) ** 2, atol=1e-8)
+    assert np.all((x >= -1e-4) & (x <= 2 + 1e-4)) and len(F) >= 6
+
+
+def test_scalarisation_gradients_against_finite_differences():
+    F = jnp.array([0.3, 0.7])
+    scals = [opt.Chebyshev(jnp.array([0.4, 0.6]), jnp.zeros(2), jnp.array([1.0, 2.0]), 1e-3, 0.05),
+             opt.EpsilonConstraint(jnp.array([0.0, 0.5]), 0, jnp.zeros(2), jnp.ones(2), 10.0),
+             opt.WeightedSum(jnp.array([0.2, 0.8]), jnp.zeros(2), jnp.ones(2))]
+    for s in scals:
+        g = jax.grad(s)(F)
+        for i in range(2):
+            e = jnp.zeros(2).at[i].set(1e-6)
+            np.testing.assert_allclose(g[i], (s(F + e) - s(F - e)) / 2e-6, rtol=1e-6, atol=1e-9)
+    # the smooth Chebyshev max is an upper bound of the exact max within tau log 2
+    c = scals[0]
+    exact = jnp.max(c.weights * F / c.scale) + c.rho * jnp.sum(F / c.scale)
+    assert exact <= c(F) <= exact + c.tau * np.log(2) + 1e-12
+
+
+def test_checkpoint_resume_gives_identical_result(tmp_path):
+    grid = opt.chebyshev_grid(4, [0, 0], [1, 1])
+    kw = dict(steps=40, restarts=2, segments=4, key=jax.random.PRNGKey(3), optimizer=optax.adam(3e-2), progress=False)
+    full = opt.pareto_front(_zdt2, _zdt2_init, grid, **kw)
+    ck = str(tmp_path / "run")
+
+    class Stop(Exception):
+        pass
+
+    def interrupt(d):
+        if d["segment"] == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        opt.pareto_front(_zdt2, _zdt2_init, grid, checkpoint=ck, **(kw | dict(progress=interrupt)))
+    meta = json.load(open(ck + ".json"))
+    assert meta["segments_done"] == 2 and meta["config"]["steps"] == 40
+    resumed = opt.pareto_front(_zdt2, _zdt2_init, grid, checkpoint=ck, **kw)
+    np.testing.assert_array_equal(resumed.F, full.F)
+    np.testing.assert_array_equal(resumed.params["x"], full.params["x"])
+    # a checkpoint written with other settings is refused, naming the problem
+    with pytest.raises(ValueError, match="different settings"):
+        opt.pareto_front(_zdt2, _zdt2_init, grid, checkpoint=ck, **(kw | dict(steps=41)))
+
+
+def test_failures_are_flagged_never_on_the_front():
+    def obj(p):
+        F = jnp.stack([p**2, (p - 1.0) ** 2])
+        return F, p < 0.8  # points ending beyond 0.8 count as failed evaluations
+
+    def init(k):
+        return jax.random.uniform(k, (), minval=-1.0, maxval=2.0)
+
+    r = opt.pareto_front(obj, init, opt.chebyshev_grid(5, [0, 0], [1, 1]), steps=300, restarts=2,
+                         optimizer=optax.adam(5e-2), segments=1, progress=False)
+    assert not np.all(r.ok)  # the w -> (0, 1) points converge near p = 1: flagged
+    assert not np.any(r.front_mask & ~r.ok)
+    assert np.all(np.isinf(r.scalar[~r.ok]))
+
+    # NaN objectives: steps are skipped (counted), the point is flagged
+    def nan_obj(p):
+        return jnp.stack([jnp.sqrt(p), p])  # NaN for p < 0
+
+    r2 = opt.pareto_front(nan_obj, lambda k: jnp.asarray(-1.0), opt.chebyshev_grid(2, [0, 0], [1, 1]), steps=5,
+                          restarts=1, segments=1, progress=False)
+    assert r2.config["n_bad_steps"] == 10 and not np.any(r2.ok) and not np.any(r2.front_mask)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: opt.chebyshev_grid(1, [0, 0], [1, 1]), "front points"),
+        (lambda: opt.epsilon_grid([0.1], index=2, ideal=[0, 0], scale=[1, 1]), "index"),
+        (lambda: opt.pareto_front(_zdt2, _zdt2_init, opt.chebyshev_grid(2, [0, 0], [1, 1]), steps=0), "steps"),
+        (lambda: opt.pareto_front(_zdt2, _zdt2_init, opt.chebyshev_grid(2, [0, 0], [1, 1]), restarts=0), "restarts"),
+        (lambda: opt.pareto_front(_zdt2, _zdt2_init, "chebyshev"), "scalarisations"),
+        (lambda: opt.hypervolume_2d(np.zeros((3, 3)), [1, 1]), "shape"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
