@@ -18,6 +18,18 @@ Public API (stable; ``jaxqtm.fcs`` builds on it):
   :func:`entropy_production`, :func:`efficiency`, :func:`coefficient_of_performance`,
   :func:`operating_mode` (:data:`MODES`), :func:`ergotropy`, :func:`partial_trace`.
 - QuTiP interop: :func:`from_qutip` (Hamiltonian + collapse operators -> model).
+
+Performance path: when a model has charges and every term's charge shift is
+known (``LindbladModel.shifts``: inferred from concrete operators, or given via
+``lindblad_model(..., shifts=)`` / ``global_model(..., local_shifts=)`` for
+operators traced under ``jit``), the sector generator is assembled as a sparse
+entry list from static indices (``_sparse.py``): no ``n^3`` products, and the
+reverse pass of a steady-state gradient is a gather + scatter of a few thousand
+numbers.  The global builder then works on the charge blocks (block ``eigh``,
+eigen-operator entries and Bohr-frequency clusters on ``O(n d^2)`` entries),
+with fixed shapes, so it jits and vmaps.  Heat bookkeeping: ``heat_flows`` uses
+``model.heat_energy`` when set (``lindblad_model(..., heat_energy=H_S0)``, the
+bare Hamiltonian of a local ME), else the full Hamiltonian.
 """
 
 from ._evolve import Evolution as Evolution, evolve as evolve

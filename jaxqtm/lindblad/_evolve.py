@@ -10,6 +10,7 @@ import numpy as np
 
 from ._model import LindbladModel, sector_generator
 from ._sector import sector_pairs
+from ._sparse import from_work_blocks, use_block_basis
 from ._steady import AbstractSteadyStateMethod, _default_method
 from ._validate import check_square, is_concrete
 
@@ -91,7 +92,11 @@ def evolve(model: LindbladModel, rho0, ts, *, method: AbstractSteadyStateMethod 
         _, xs = jax.lax.scan(step, x0, dts)
         xs = jnp.concatenate([x0[None], xs])
 
+    from_work = model.from_work
+    if q and q == model.charges and use_block_basis(model):
+        from_work = lambda r: from_work_blocks(model, r)  # noqa: E731  (no n^3 products)
+
     def to_rho(x):
-        return model.from_work(jnp.zeros((n, n), x.dtype).at[a, b].set(x))
+        return from_work(jnp.zeros((n, n), x.dtype).at[a, b].set(x))
 
     return Evolution(ts_arr, jax.vmap(to_rho)(xs), xs)

@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._sequence import after
 from ._sector import charge_blocks, normalize_charges, sector_pairs
 from ._validate import (
     check_finite,
@@ -140,6 +141,18 @@ class LindbladModel(eqx.Module):
     channels: tuple = eqx.field(static=True)
     charges: tuple = eqx.field(static=True)
     dims: tuple = eqx.field(static=True)
+    # per term: the fixed charge shift (tuple of ints) of its operator, or None when
+    # unknown (traced operator, no ``shifts`` given); all known -> sparse assembly
+    shifts: tuple = eqx.field(static=True, default=())
+    # energy operator for heat bookkeeping (computational basis); None = hamiltonian
+    heat_energy: jax.Array | None = None
+
+    @property
+    def sparse_ready(self) -> bool:
+        """True when the sparse sector assembly applies (charges and all shifts known)."""
+        return bool(self.charges) and len(self.shifts) == len(self.ops) and all(
+            s is not None for s in self.shifts
+        )
 
     @property
     def n(self) -> int:
@@ -176,20 +189,49 @@ def _as_ops(jump_ops, n):
 
 
 def _check_charge_shift(name, op, charges):
-    """Each jump operator must shift every charge by one fixed amount."""
+    """Each jump operator must shift every charge by one fixed amount.
+
+    Returns that shift (tuple of ints; zeros for a zero operator), or None when
+    the operator is traced (unknown at build time) or there are no charges.
+    """
     if not charges or not is_concrete(op):
-        return
+        return None
     a = np.asarray(op)
     q = np.asarray(charges)
     nz = np.argwhere(np.abs(a) > 1e-13 * max(1.0, np.abs(a).max()))
     if nz.size == 0:
-        return
+        return tuple(0 for _ in range(q.shape[0]))
     shifts = q[:, nz[:, 0]] - q[:, nz[:, 1]]
     if not np.all(shifts == shifts[:, :1]):
         raise ValueError(
             f"{name} does not shift the given charges by a fixed amount: the weak U(1) "
             "symmetry assumed by charges does not hold"
         )
+    return tuple(int(v) for v in shifts[:, 0])
+
+
+def _resolve_shifts(name, given, inferred, charges, count):
+    """Merge user-given shifts (static structure of traced operators) with inferred ones."""
+    if not charges:
+        return (None,) * count
+    if given is None:
+        return tuple(inferred)
+    given = list(given)
+    if len(given) != count:
+        raise ValueError(f"{name} has length {len(given)} but there are {count} operators")
+    out = []
+    nc = len(charges)
+    for k, (g, i) in enumerate(zip(given, inferred)):
+        if g is None:
+            out.append(i)
+            continue
+        g = tuple(int(v) for v in np.atleast_1d(g))
+        if len(g) != nc:
+            raise ValueError(f"{name}[{k}] must have one entry per charge ({nc}); got {g}")
+        if i is not None and i != g and any(v != 0 for v in i):
+            raise ValueError(f"{name}[{k}] = {g} but the operator shifts the charges by {i}")
+        out.append(g)
+    return tuple(out)
 
 
 def _check_conserved(h, charges):
@@ -235,6 +277,8 @@ def lindblad_model(
     channels: Sequence[str] | None = None,
     charges=None,
     dims: Sequence[int] | None = None,
+    shifts=None,
+    heat_energy=None,
 ) -> LindbladModel:
     """Local GKSL model ``-i[h, .] + sum_k rates[k] D[jump_ops[k]]``.
 
@@ -249,6 +293,13 @@ def lindblad_model(
     - ``charges``: optional conserved diagonal charges, shape ``(n,)`` or
       ``(c, n)`` (weak U(1) symmetry; checked when values are concrete).
     - ``dims``: optional subsystem dimensions (for reduced states).
+    - ``shifts``: optional per-operator charge shifts (``None`` entries are
+      inferred from concrete operators).  Needed only for operators that are
+      traced at build time (e.g. depend on parameters under ``jit``); when every
+      shift is known the solvers use the sparse sector assembly.
+    - ``heat_energy``: optional Hermitian energy operator used by
+      :func:`heat_flows` by default (e.g. the bare Hamiltonian of a local master
+      equation, seed 004 eq. 18); ``None`` = ``h``.
 
     Raises ``ValueError`` naming the offending argument.
     """
@@ -278,8 +329,12 @@ def lindblad_model(
         raise ValueError(f"channels has length {len(channels)} but there are {kk} jump_ops")
     q = normalize_charges(charges, n)
     _check_conserved(h, q)
-    for k, c in enumerate(ops):
-        _check_charge_shift(f"jump_ops[{k}]", c, q)
+    inferred = [_check_charge_shift(f"jump_ops[{k}]", c, q) for k, c in enumerate(ops)]
+    shifts = _resolve_shifts("shifts", shifts, inferred, q, kk)
+    if heat_energy is not None:
+        heat_energy = _prep_h(heat_energy)
+        if heat_energy.shape != h.shape:
+            raise ValueError(f"heat_energy must have shape {h.shape}; got {heat_energy.shape}")
     dims = _check_dims(dims if dims is not None else auto_dims, n)
     return LindbladModel(
         hamiltonian=h,
@@ -294,6 +349,8 @@ def lindblad_model(
         channels=tuple(str(c) for c in channels),
         charges=q,
         dims=dims,
+        shifts=shifts,
+        heat_energy=heat_energy,
     )
 
 
@@ -321,7 +378,14 @@ def block_eigh(h, charges):
     energies = jnp.zeros(n, jnp.float64)
     v = jnp.zeros((n, n), h.dtype)
     for idx in charge_blocks(q, n):
+        if idx.shape[1] == 1:  # 1x1 blocks: no LAPACK call
+            energies = energies.at[idx[:, 0]].set(jnp.real(h[idx[:, 0], idx[:, 0]]))
+            v = v.at[idx[:, 0], idx[:, 0]].set(1.0)
+            continue
         hb = h[idx[:, :, None], idx[:, None, :]]
+        # chain the batched eigh of each block size behind the previous results:
+        # two concurrent batched LAPACK calls can deadlock jaxlib 0.10.2 on CPU
+        hb = after(hb, (energies, v))
         e, u = jax.vmap(jnp.linalg.eigh)(hb)
         energies = energies.at[idx].set(e)
         v = v.at[idx[:, :, None], idx[:, None, :]].set(u)
@@ -369,6 +433,7 @@ def global_model(
     charges=None,
     secular_tol: float = 1e-8,
     dims: Sequence[int] | None = None,
+    local_shifts=None,
 ) -> LindbladModel:
     """Global (Born--Markov--secular) master equation from the eigenbasis of ``h``.
 
@@ -382,7 +447,9 @@ def global_model(
     ``charges`` (optional) are conserved diagonal quantum numbers: ``h`` is
     then diagonalised block by block (:func:`block_eigh`) and the sector
     solver can be used.  Eigenvalue derivatives need non-degenerate levels
-    inside each block.
+    inside each block.  ``local_shifts``: charge shifts of traced ``local_ops``
+    (see :func:`lindblad_model`); bath operators must be concrete for the
+    sparse sector assembly (their shifts are inferred).
     """
     auto_dims = _qobj_dims(h)
     h = _prep_h(h)
@@ -393,7 +460,7 @@ def global_model(
     _check_conserved(h, q)
     if len(baths) == 0 and len(local_ops) == 0:
         raise ValueError("baths is empty and there are no local_ops: nothing dissipates")
-    bath_ops, betas, sds, names = [], [], [], []
+    bath_ops, betas, sds, names, bshifts = [], [], [], [], []
     for b_idx, bath in enumerate(baths):
         if not isinstance(bath, Bath):
             raise ValueError(f"baths[{b_idx}] must be a jaxqtm.lindblad.Bath")
@@ -404,13 +471,19 @@ def global_model(
             o = _qobj_to_array(o) if _is_qobj(o) else o
             check_square(f"baths[{b_idx}].ops[{k}]", o, n)
             check_finite(f"baths[{b_idx}].ops[{k}]", o)
-            _check_charge_shift(f"baths[{b_idx}].ops[{k}]", o, q)
+            bshifts.append(_check_charge_shift(f"baths[{b_idx}].ops[{k}]", o, q))
             bath_ops.append(jnp.asarray(o, _CDTYPE))
             betas.append(jnp.asarray(bath.beta, jnp.float64))
             # array leaves, so that new parameter values do not trigger recompilation
             sds.append(jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.float64), bath.spectral_density))
             names.append(bath.name)
-    energies, v, ops, rates, clusters = _global_terms(h, bath_ops, betas, sds, q, float(secular_tol))
+    blocks = _use_blocks(q, n, bshifts)
+    if blocks:
+        energies, v, ops, rates, clusters = _global_terms_blocks(
+            h, bath_ops, betas, sds, q, float(secular_tol), tuple(bshifts)
+        )
+    else:
+        energies, v, ops, rates, clusters = _global_terms(h, bath_ops, betas, sds, q, float(secular_tol))
     ops, rates, clusters, channels = list(ops), list(rates), list(clusters), list(names)
     vd = jnp.conj(v.T)
     local_ops = [_qobj_to_array(c) if _is_qobj(c) else c for c in _as_ops(local_ops, n)]
@@ -420,12 +493,19 @@ def global_model(
         )
     if local_channels is None:
         local_channels = [f"local{k}" for k in range(len(local_ops))]
+    linferred = []
     for k, (c, r) in enumerate(zip(local_ops, local_rates)):
         check_square(f"local_ops[{k}]", c, n)
         check_finite(f"local_ops[{k}]", c)
         check_nonnegative(f"local_rates[{k}]", r)
-        _check_charge_shift(f"local_ops[{k}]", c, q)
-        ops.append(vd @ jnp.asarray(c, _CDTYPE) @ v)
+        linferred.append(_check_charge_shift(f"local_ops[{k}]", c, q))
+    lshifts = _resolve_shifts("local_shifts", local_shifts, linferred, q, len(local_ops))
+    for k, (c, r) in enumerate(zip(local_ops, local_rates)):
+        c = jnp.asarray(c, _CDTYPE)
+        if _use_blocks(q, n, [lshifts[k]]):
+            ops.append(_conjugate_block(v, c, q, lshifts[k]))
+        else:
+            ops.append(vd @ c @ v)
         rates.append(jnp.asarray(r, jnp.float64))
         clusters.append(None)
         channels.append(str(local_channels[k]))
@@ -439,7 +519,53 @@ def global_model(
         channels=tuple(channels),
         charges=q,
         dims=_check_dims(dims if dims is not None else auto_dims, n),
+        shifts=tuple(bshifts) + lshifts if q else (None,) * len(ops),
     )
+
+
+def _use_blocks(q, n, shifts) -> bool:
+    """Block-sparse basis change applies and is cheaper than dense ``n^3`` products."""
+    from ._sparse import block_cost
+
+    if not q or any(s is None for s in shifts):
+        return False
+    return all(block_cost(q, n, s) <= n**3 for s in shifts)
+
+
+@eqx.filter_jit
+def _conjugate_block(v, x, q, shift):
+    from ._sparse import conjugate_entries, dense_from_entries
+
+    n = v.shape[-1]
+    return dense_from_entries(conjugate_entries(v, x, q, n, shift), q, n, shift)
+
+
+@eqx.filter_jit
+def _global_terms_blocks(h, bath_ops, betas, sds, q, tol, shifts):
+    """:func:`_global_terms` using the charge blocks: ``V`` is block diagonal and a
+    bath operator with charge shift ``delta`` is non-zero only between blocks
+    ``beta`` and ``beta + delta``, so its eigen-operator entries, Bohr
+    frequencies, cluster labels and rates are computed on those ``O(n d^2)``
+    entries only (no ``n^3`` products, no sort of ``n^2`` frequencies).  Entries
+    outside get rate 0 and labels of their own (their operator entries are 0)."""
+    from ._sparse import conjugate_entries, shift_entries
+
+    n = h.shape[-1]
+    energies, v = block_eigh(h, q)
+    ops, rates, clusters = [], [], []
+    for o, beta, sd, sh in zip(bath_ops, betas, sds, shifts):
+        flat, ar, ac, *_ = shift_entries(q, n, sh)
+        xf = conjugate_entries(v, o, q, n, sh)
+        wf = energies[ac] - energies[ar]  # w_{a'a} = E_a - E_a' (energy lost a -> a')
+        mag = jnp.abs(xf)
+        rel = mag > 1e-12 * jnp.max(mag)
+        lab = cluster_labels(wf, rel, tol)
+        wbar = _cluster_mean(wf, lab)
+        ops.append(jnp.zeros(n * n, _CDTYPE).at[flat].set(xf).reshape(n, n))
+        rates.append(jnp.zeros(n * n, jnp.float64).at[flat].set(thermal_rate(sd, beta, wbar)).reshape(n, n))
+        base = n * n + jnp.arange(n * n, dtype=jnp.int32)  # unique labels off the entries
+        clusters.append(base.at[flat].set(lab).reshape(n, n))
+    return energies, v, tuple(ops), tuple(rates), tuple(clusters)
 
 
 @eqx.filter_jit
@@ -518,8 +644,10 @@ def sector_generator(model: LindbladModel, charges=None) -> SectorGenerator:
     """Assemble the generator of ``model`` on the ``k = 0`` sector of ``charges``.
 
     ``charges=None`` uses ``model.charges``; ``charges=()`` gives the full
-    Liouville space.  Cost ``O(T m^2)`` for ``m`` sector pairs (plus ``O(n^3)``
-    per secular term).  Terms are stacked (local / secular) so the number of
+    Liouville space.  With the model's charges and known shifts the matrices are
+    scattered from the sparse entry list (``O(T m^2)`` memory, no ``n^3``);
+    otherwise dense gathers, cost ``O(T m^2)`` for ``m`` sector pairs (plus
+    ``O(n^3)`` per term).  Terms are stacked (local / secular) so the number of
     XLA operations does not grow with the number of terms.
     """
     q = model.charges if charges is None else normalize_charges(charges, model.n)
@@ -575,6 +703,12 @@ def _hamiltonian_sector(model, q):
 def _sector_generator(model: LindbladModel, q) -> SectorGenerator:
     n = model.n
     m = sector_pairs(q, n)[0].size
+    if q and q == model.charges and model.sparse_ready:
+        # known charge shifts: scatter the sparse entries (no n^3 X^dag X, no m^2 gathers)
+        from ._sparse import sparse_sector
+
+        ham, jumps, nojumps = sparse_sector(model, q).split_dense()
+        return SectorGenerator(ham, jumps, nojumps, q, n)
     ham = _hamiltonian_sector(model, q)
     li, lj, ln = _sector_terms(model, q, "local")
     si, sj, sn = _sector_terms(model, q, "secular")

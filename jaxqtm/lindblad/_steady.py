@@ -10,7 +10,10 @@ with ``t`` the trace functional) solves the *non-singular* system
 The scale ``c`` (mean |diag M|) only balances the rows.  The solve is a dense
 LU of the ``m x m`` sector matrix; its reverse-mode derivative is the implicit
 function theorem: one adjoint solve ``A^T lam = xbar`` with the *same* LU
-factors, ``Abar = -lam x^T`` (never an unrolled iteration).
+factors, ``Abar = -lam x^T`` (never an unrolled iteration).  With known charge
+shifts (sparse path) the derivative flows through a COO ``matvec``, so the
+parameter cotangent is ``-lam[rows] x[cols]`` per stored entry: the gradient
+costs about one extra triangular solve pair plus O(nnz) work.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 import numpy as np
 
+from .._sequence import after  # serialises LAPACK calls (jaxlib 0.10.2 CPU deadlock)
 from ._model import LindbladModel, sector_generator
 from ._sector import charge_blocks, normalize_charges, sector_pairs
+from ._sparse import from_work_blocks, sparse_matvec, sparse_sector, use_block_basis
 
 
 class AbstractSteadyStateMethod(eqx.Module):
@@ -124,15 +129,40 @@ class SteadyState(eqx.Module):
     ok: jax.Array
 
 
+
+
+def _min_eig_2x2(blk):
+    """Smallest eigenvalue of stacked Hermitian 2x2 blocks in closed form (no LAPACK)."""
+    a, d = jnp.real(blk[:, 0, 0]), jnp.real(blk[:, 1, 1])
+    off = jnp.abs(blk[:, 0, 1]) ** 2
+    return 0.5 * (a + d) - jnp.sqrt(0.25 * (a - d) ** 2 + off)
+
+
 def min_eigenvalue_blocks(rho_work, charges):
-    """Smallest eigenvalue of the Hermitian part, block by block of equal charges."""
+    """Smallest eigenvalue of the Hermitian part, block by block of equal charges.
+
+    1x1 and 2x2 blocks in closed form (no LAPACK call; the rotor device has only
+    these); the batched ``eigvalsh`` of larger block sizes are chained by data
+    dependencies (:func:`after`) so that no two batched LAPACK calls run
+    concurrently (jaxlib 0.10.2 CPU deadlock).  Returns ``(min, used_lapack)``.
+    """
     n = rho_work.shape[-1]
     herm = 0.5 * (rho_work + jnp.conj(rho_work.T))
     mins = []
+    lapack = False
     for idx in charge_blocks(charges, n):
+        if idx.shape[1] == 1:
+            mins.append(jnp.min(jnp.real(herm[idx[:, 0], idx[:, 0]])))
+            continue
         blk = herm[idx[:, :, None], idx[:, None, :]]
+        if idx.shape[1] == 2:
+            mins.append(jnp.min(_min_eig_2x2(blk)))
+            continue
+        if mins:
+            blk = after(blk, mins[-1])
         mins.append(jnp.min(jax.vmap(jnp.linalg.eigvalsh)(blk)))
-    return jnp.min(jnp.stack(mins))
+        lapack = True
+    return jnp.min(jnp.stack(mins)), lapack
 
 
 def steady_state(model: LindbladModel, *, method: AbstractSteadyStateMethod | None = None):
@@ -160,10 +190,42 @@ def _steady_core(model, q):
     # Implicit differentiation through lax.custom_linear_solve (adjoint solve with
     # the same LU).  A custom_jvp through the matrix-form apply_generator was
     # tried as an alternative and measured slower for the rotor device on CPU.
-    mat = sector_generator(model, q).total()
     tvec = trace_vector(q, model.n)
+    if uses_sparse(model, q):
+        sp = sparse_sector(model, q)
+        rows, cols, vals = sp.entries()
+        mat = jnp.zeros((sp.m, sp.m), vals.dtype).at[rows, cols].add(jax.lax.stop_gradient(vals))
+        x = solve_sparse(mat, sparse_matvec(rows, cols, vals, sp.m), tvec)
+        return _finish(model, q, mat, tvec, x)
+    mat = sector_generator(model, q).total()
     x = solve_sector(mat, tvec)
     return _finish(model, q, jax.lax.stop_gradient(mat), tvec, x)
+
+
+def uses_sparse(model, q) -> bool:
+    """Sparse sector assembly applies: ``q`` are the model's charges and every
+    term's charge shift is known (``LindbladModel.shifts``)."""
+    return bool(q) and q == model.charges and model.sparse_ready
+
+
+def solve_sparse(mat, matvec, tvec):
+    """Steady-state vector: LU of the (gradient-free) dense sector matrix ``mat``;
+    the derivative flows through ``matvec`` (COO entries), so the reverse pass
+    is ``vals_bar = -lam[rows] x[cols]`` (a gather) after one adjoint LU solve
+    that reuses the forward factors."""
+    c = jnp.mean(jnp.abs(jnp.diagonal(mat))) + 1e-300
+    lu = jsl.lu_factor(mat + c * jnp.outer(tvec, tvec))
+
+    def mv(y):
+        return matvec(y) + c * tvec * jnp.sum(tvec * y)
+
+    def solve(_, rhs):
+        return jsl.lu_solve(lu, rhs)
+
+    def transpose_solve(_, rhs):
+        return jsl.lu_solve(lu, rhs, trans=1)
+
+    return jax.lax.custom_linear_solve(mv, c * tvec, solve, transpose_solve=transpose_solve)
 
 
 def _finish(model, q, mat, tvec, x):
@@ -176,8 +238,12 @@ def _finish(model, q, mat, tvec, x):
     herm = jnp.max(jnp.abs(rho_w - jnp.conj(rho_w.T)))
     # eigenvalues: the working basis carries the same charges, blocks are exact
     qb = q if q else model.charges
-    min_eig = min_eigenvalue_blocks(rho_w, qb)
-    rho = model.from_work(rho_w)
+    min_eig, lapack = min_eigenvalue_blocks(rho_w, qb)
+    rho = from_work_blocks(model, rho_w) if q == model.charges and use_block_basis(model) else model.from_work(rho_w)
+    if lapack:
+        # the state leaves only after the diagnostic eigen-solves: later LAPACK calls
+        # (e.g. the adjoint LU solve of a gradient) cannot run concurrently with them
+        rho, x = after((rho, x), min_eig)
     ok = (
         jnp.isfinite(residual)
         & (residual < 1e-9)

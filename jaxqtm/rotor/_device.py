@@ -16,6 +16,7 @@ from ..lindblad import (
     partial_trace,
     steady_state,
 )
+from ..lindblad._thermo import block_eigvalsh
 from ..lindblad._validate import is_concrete
 from ._model import (
     RotorParams,
@@ -73,7 +74,7 @@ class DeviceResult(eqx.Module):
     ok: jax.Array
 
 
-def _observables(p, truncation, model, rho, master_equation, edge_tol):
+def _observables(p, truncation, model, rho, master_equation, edge_tol, dep=None):
     o = operators(truncation)
     h0, hi = hamiltonian_parts(p, truncation)
     h = h0 + hi
@@ -95,8 +96,9 @@ def _observables(p, truncation, model, rho, master_equation, edge_tol):
     w_r = r_int["load"] if has_load else jnp.zeros(())
     du = sum(r_full.values())
     first = du - (q_cold + q_hot + q_load + w_q + w_r)
-    lz = jnp.real(jnp.trace(jnp.asarray(o["lz"]) @ rho))
-    lz2 = jnp.real(jnp.trace(jnp.asarray(o["lz2"]) @ rho))
+    # diagonal observables: Tr[O rho] from the diagonals (no n^3 matmul)
+    lz = jnp.sum(np.real(np.diagonal(o["lz"])) * jnp.real(jnp.diagonal(rho)))
+    lz2 = jnp.sum(np.real(np.diagonal(o["lz2"])) * jnp.real(jnp.diagonal(rho)))
     inv2i = 1.0 / (2.0 * p.inertia)
     w_int = inv2i * r_lz2["hamiltonian"]
     q_ba = inv2i * (sum(r_lz2.values()) - r_lz2["hamiltonian"])
@@ -113,6 +115,14 @@ def _observables(p, truncation, model, rho, master_equation, edge_tol):
     hr = (lzr @ lzr) * inv2i
     pops = jnp.real(jnp.diagonal(rr))
     edge = pops[0] + pops[-1]
+    # ergotropies: eigenvalues block by block (rho and H_S conserve the charges)
+    # and every eigen-solve chained after the previous one (no two concurrent
+    # batched LAPACK calls under vmap: jaxlib 0.10.2 CPU deadlock)
+    e_tot = ergotropy(rho, h, charges=o["charges"], dep=dep)
+    e_q = ergotropy(rq, hq, dep=e_tot)
+    e_1 = ergotropy(r1, p.b1 * sz, dep=e_q)
+    e_2 = ergotropy(r2, p.b2 * sz, dep=e_1)
+    e_r = ergotropy(rr, hr, dep=e_2)
     return dict(
         q_cold=q_cold,
         q_hot=q_hot,
@@ -127,11 +137,11 @@ def _observables(p, truncation, model, rho, master_equation, edge_tol):
         w_int=w_int,
         q_ba=q_ba,
         w_net=w_net,
-        ergotropy_total=ergotropy(rho, h),
-        ergotropy_qubits=ergotropy(rq, hq),
-        ergotropy_qubit1=ergotropy(r1, p.b1 * sz),
-        ergotropy_qubit2=ergotropy(r2, p.b2 * sz),
-        ergotropy_rotor=ergotropy(rr, hr),
+        ergotropy_total=e_tot,
+        ergotropy_qubits=e_q,
+        ergotropy_qubit1=e_1,
+        ergotropy_qubit2=e_2,
+        ergotropy_rotor=e_r,
         edge_population=edge,
         rotor_populations=pops,
         truncation_ok=edge < edge_tol,
@@ -142,7 +152,7 @@ def _observables(p, truncation, model, rho, master_equation, edge_tol):
 def _device_kernel(p, truncation, master_equation, edge_tol):
     model = rotor_model(p, truncation, master_equation=master_equation)
     ss = steady_state(model)
-    obs = _observables(p, truncation, model, ss.rho, master_equation, edge_tol)
+    obs = _observables(p, truncation, model, ss.rho, master_equation, edge_tol, dep=ss.min_eigenvalue)
     return DeviceResult(
         **obs,
         residual=ss.residual,
@@ -201,16 +211,10 @@ def solve_device(
         _device_kernel, truncation=truncation, master_equation=master_equation,
         edge_tol=jnp.float64(edge_tol),
     )
-    if master_equation == "local":
-        res = jax.vmap(kernel)(flat)
-    else:
-        # KNOWN LIMITATION: the secular builder (sort, segment sums, per-block eigh,
-        # scan) runs 20-100x slower per point under vmap / lax.map on CPU (not yet
-        # diagnosed); the global ME is therefore looped over the batch in Python,
-        # reusing one compiled single-point kernel.
-        size = flat.b1.shape[0]
-        outs = [kernel(jax.tree_util.tree_map(lambda v: v[i], flat)) for i in range(size)]
-        res = jax.tree_util.tree_map(lambda *v: jnp.stack(v), *outs)
+    # local and global ME alike: one vmapped kernel (the global builder works on
+    # the charge blocks with fixed shapes: block eigh, eigen-operator entries and
+    # Bohr-frequency clusters of O(n) entries, see lindblad.global_model)
+    res = jax.vmap(kernel)(flat)
     return jax.tree_util.tree_map(lambda v: v.reshape(shape + v.shape[1:]), res)
 
 
@@ -288,7 +292,8 @@ def evolve_device(
         obs = _observables(params, truncation, model, rho, master_equation, 1.0)
         tr = jnp.real(jnp.trace(rho))
         herm = 0.5 * (rho + jnp.conj(rho.T))
-        mine = jnp.min(jnp.linalg.eigvalsh(herm))
+        # chained after the ergotropies' eigen-solves (no concurrent batched LAPACK)
+        mine = jnp.min(block_eigvalsh(herm, o["charges"], obs["ergotropy_rotor"]))
         return DeviceResult(**obs, residual=jnp.nan, trace=tr, min_eigenvalue=mine, ok=mine > -1e-9)
 
     return jax.vmap(one)(ev.rho)

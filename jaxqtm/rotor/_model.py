@@ -32,6 +32,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..lindblad import Bath, LindbladModel, OhmicCutoff, global_model, lindblad_model
+from ..lindblad._model import _check_charge_shift
+from ..lindblad._sector import normalize_charges
 from ..lindblad._validate import is_concrete
 
 _C = np.complex128
@@ -131,6 +133,13 @@ def operators(truncation: int) -> dict:
     lvals = np.kron(np.ones(4), np.arange(-ll, ll + 1)).astype(np.int64)
     ops["charges"] = np.stack([n1 + n2, lvals - n1])
     ops["dims"] = (2, 2, d)
+    # static charge shifts of the load's jumps e^{+-i phi}(1 -+ kappa L_z): they are
+    # traced under jit (kappa), so the sparse assembly is told their structure
+    qn = normalize_charges(ops["charges"], 4 * d)
+    ops["load_shifts"] = (
+        _check_charge_shift("e^{i phi}", ops["eiphi"], qn),
+        _check_charge_shift("e^{-i phi}", ops["eiphi"].T, qn),
+    )
     for v in ops.values():
         if isinstance(v, np.ndarray):
             v.setflags(write=False)
@@ -151,10 +160,11 @@ def load_operators(p: RotorParams, truncation: int):
     o = operators(truncation)
     kappa = p.beta_r / (4.0 * p.inertia)
     e = jnp.asarray(o["eiphi"])
-    lz = jnp.asarray(o["lz"])
-    eye = jnp.eye(lz.shape[0])
-    cp = e @ (eye - kappa * lz)
-    cm = jnp.conj(e.T) @ (eye + kappa * lz)
+    lzd = jnp.asarray(np.real(np.diagonal(o["lz"])))
+    # L_z is diagonal: right-multiplication is a column scaling (an n^3 matmul
+    # here cost more than the whole sparse steady-state solve at L = 40)
+    cp = e * (1.0 - kappa * lzd)[None, :]
+    cm = jnp.conj(e.T) * (1.0 + kappa * lzd)[None, :]
     return (cp, cm), p.inertia * p.gamma / p.beta_r
 
 
@@ -194,13 +204,18 @@ def rotor_model(
     lops = [cp, cm] if load else []
     lrates = [rload, rload] if load else []
     lch = ["load", "load"] if load else []
+    lsh = list(o["load_shifts"]) if load else []
     if master_equation == "local":
         n1 = bose_occupation(p.beta1, p.b1)
         n2 = bose_occupation(p.beta2, p.b2)
         ops = [o["s1p"], o["s1m"], o["s2p"], o["s2m"], *lops]
         rates = [g1**2 * n1, g1**2 * (n1 + 1), g2**2 * n2, g2**2 * (n2 + 1), *lrates]
         ch = ["cold", "cold", "hot", "hot", *lch]
-        return lindblad_model(h, ops, rates, channels=ch, charges=o["charges"], dims=o["dims"])
+        # heat of the local (collision-model) ME is measured with the bare H_S0 (eq. 18)
+        return lindblad_model(
+            h, ops, rates, channels=ch, charges=o["charges"], dims=o["dims"],
+            shifts=[None] * 4 + lsh, heat_energy=h0,
+        )
     cutoff = 2.0 * jnp.maximum(p.b1, p.b2) if p.cutoff is None else p.cutoff
     baths = [
         Bath((o["s1m"], o["s1p"]), p.beta1, OhmicCutoff(g1**2, cutoff), name="cold"),
@@ -212,6 +227,7 @@ def rotor_model(
         local_ops=lops,
         local_rates=lrates,
         local_channels=lch,
+        local_shifts=lsh,
         charges=o["charges"],
         secular_tol=secular_tol,
         dims=o["dims"],

@@ -216,6 +216,16 @@ def test_global_me_vs_qutip_bloch_redfield():
         theirs = qt.expect(H, drho)
         assert abs(float(ours) - theirs) < 1e-8 * abs(theirs), (name, float(ours), theirs)
     assert abs(sum(float(v) for v in flows.values())) < 1e-12  # dU/dt = 0 (first law, eq. 28)
+    # the batched device kernel (one vmap, no Python loop) on two parameter sets:
+    # point 0 against QuTiP's Bloch-Redfield heat, point 1 against the single-point engine
+    res = jr.solve_device(batched([SETS[1], SETS[2]]), truncation=L, master_equation="global", edge_tol=0.5)
+    assert abs(float(res.q_hot[0]) - float(flows["hot"])) < 1e-10 * abs(float(flows["hot"]))
+    assert abs(float(res.q_cold[0]) - float(flows["cold"])) < 1e-10 * abs(float(flows["cold"]))
+    m2 = jr.rotor_model(jr.RotorParams(**SETS[2]), L, master_equation="global")
+    f2 = jl.heat_flows(m2, jl.steady_state(m2))
+    assert abs(float(res.q_hot[1]) - float(f2["hot"])) < 1e-10 * abs(float(f2["hot"]))
+    assert abs(float(res.q_hot[1]) - float(res.q_hot[0])) > 1e-3 * abs(float(res.q_hot[0]))
+    assert np.all(np.abs(np.asarray(res.first_law)) < 1e-12) and bool(np.all(res.ok))
 
 
 def test_global_generator_equals_local_at_zero_coupling():
@@ -257,3 +267,25 @@ def test_truncation_control_and_bad_input():
         jr.solve_device(jr.RotorParams(chi=1.5), truncation=10)
     with pytest.raises(ValueError, match="master_equation"):
         jr.solve_device(p, truncation=10, master_equation="redfield")
+
+
+def test_local_heat_uses_bare_hamiltonian_eq18():
+    """Seed 004, eq. 18: the local ME's heat is Tr[H_S0 L_i[rho]] (the interaction's
+    share is the work W^(Q), eqs. 22-24).  lindblad.heat_flows must use H_S0 by default
+    for the rotor's local model; the full H_S gives a different number."""
+    s = SETS[0]
+    p = jr.RotorParams(**s)
+    m = jr.rotor_model(p, L_SMALL)
+    ss = jl.steady_state(m)
+    flows = jl.heat_flows(m, ss)  # default energy = model.heat_energy
+    o = jr.operators(L_SMALL)
+    rho = np.asarray(ss.rho)
+    g2, n2 = s["g"] * (1 + s["chi"]), 1 / np.expm1(2 * s["beta2"] * s["b2"])
+    ev = lambda op: np.trace(op @ rho)  # noqa: E731
+    eq19 = 2 * s["b2"] * g2**2 * (n2 * ev(o["s2m"] @ o["s2p"]) - (n2 + 1) * ev(o["s2p"] @ o["s2m"])).real
+    assert abs(float(flows["hot"]) - eq19) < 1e-10 * abs(eq19)
+    full = jl.heat_flows(m, ss, energy=m.hamiltonian)
+    assert abs(float(full["hot"]) - eq19) > 1e-4 * abs(eq19)  # H_S would mix in the work W^(Q)
+    np.testing.assert_allclose(m.heat_energy, jr.hamiltonian_parts(p, L_SMALL)[0], atol=0)
+    # global ME: heat is measured with the full H_S (eq. 29)
+    assert jr.rotor_model(p, L_SMALL, master_equation="global").heat_energy is None
