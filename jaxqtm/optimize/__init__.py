@@ -3,7 +3,8 @@
 - generic (model-agnostic): :func:`pareto_front` -> :class:`FrontResult`; scalarisations
   :class:`Chebyshev`, :class:`EpsilonConstraint`, :class:`WeightedSum` (grids:
   :func:`chebyshev_grid`, :func:`epsilon_grid`, :func:`weighted_sum_grid`);
-  :func:`nondominated`, :func:`hypervolume_2d`.
+  :func:`nondominated`, :func:`hypervolume_2d`; adaptive grids
+  :func:`front_box`, :func:`refine_thresholds`, :func:`warm_start` (second pass over the attained range).
 - drives for ``jaxqtm.oscillators``: :class:`FourierWaveform` (max_t |g_l(t)| <= g_max by
   construction), :class:`MonochromaticWaveform`, :class:`Bounded` scalars.
 - the fronts of the seeds: ``python -m jaxqtm.optimize.fronts --out DIR [--quick]``
@@ -18,9 +19,12 @@ from ._pareto import (
     WeightedSum as WeightedSum,
     chebyshev_grid as chebyshev_grid,
     epsilon_grid as epsilon_grid,
+    front_box as front_box,
     hypervolume_2d as hypervolume_2d,
     nondominated as nondominated,
     pareto_front as pareto_front,
+    refine_thresholds as refine_thresholds,
+    warm_start as warm_start,
     weighted_sum_grid as weighted_sum_grid,
 )
 from ._waveforms import (

@@ -75,6 +75,70 @@ def hypervolume_2d(F, ref, ok=None) -> float:
     return float(np.sum((x_next - G[:, 0]) * (ref[1] - G[:, 1])))
 
 
+def front_box(F, ok=None):
+    """(ideal, nadir) of the non-dominated subset of ``F`` (n, k): the componentwise min and max
+    over the front. Use them to place a second, refined scalarisation grid over the attained range
+    (e.g. ``chebyshev_grid(n, ideal, nadir - ideal)``); raises ``ValueError`` if no point is ok."""
+    F = np.asarray(F, dtype=float).reshape(-1, np.shape(F)[-1])
+    mask = nondominated(F, None if ok is None else np.asarray(ok).reshape(-1))
+    if not mask.any():
+        raise ValueError("front_box: F has no ok, finite point (the coarse pass failed everywhere)")
+    G = F[mask]
+    return G.min(axis=0), G.max(axis=0)
+
+
+def refine_thresholds(F, n: int, *, index: int, ok=None) -> np.ndarray:
+    """ε thresholds for a second pass, spread evenly over the range that a coarse pass attained.
+
+    For two objectives, ``index`` is the objective that the ε-constraint minimises; the other
+    one, j, is constrained. A coarse front (any thresholds) gives the two end points of the
+    front: the best attained F_j (one extreme, e.g. the max-efficiency engine) and F_j at the
+    best attained F_index (the other extreme, e.g. the max-power engine). The ``n`` returned
+    thresholds are ``linspace`` between them, both ends included, so every threshold of the
+    refined pass lies on the front (evenly spread thresholds over an a-priori interval waste
+    the ones outside the attained range).
+    """
+    F = np.asarray(F, dtype=float)
+    if F.shape[-1] != 2:
+        raise ValueError(f"refine_thresholds needs two objectives, got F of shape {F.shape}")
+    if index not in (0, 1):
+        raise ValueError(f"index must be 0 or 1, got {index}")
+    if n < 2:
+        raise ValueError(f"n must be >= 2, got {n}")
+    lo, hi = front_box(F, ok)
+    j = 1 - index
+    if not hi[j] > lo[j]:  # a one-point front: nothing to spread over
+        raise ValueError(f"refine_thresholds: the coarse front is a single point (F_{j} = {lo[j]:.6g})")
+    return np.linspace(lo[j], hi[j], n)
+
+
+def warm_start(params, F, eps, restarts: int, *, index: int, ok=None):
+    """Initial parameters for an ε-constraint pass from the final points of an earlier pass.
+
+    For each threshold ``eps[k]`` (on objective j = 1 - index) the ``restarts`` earlier points
+    that satisfy F_j <= eps[k] with the lowest F_index are taken (cycled if fewer; if none
+    satisfies it, the ones with the lowest F_j). ``params`` / ``F`` / ``ok`` carry the earlier
+    run's leading axes (any shape, flattened). Returns a pytree with leading axes
+    (len(eps), restarts) for :func:`pareto_front`'s ``init_params``. (Random initial points
+    under a tight threshold are driven by the penalty into low-power basins; starting from the
+    coarse front keeps each refined point in the basin of the front.)
+    """
+    lead = np.ndim(F) - 1  # leading (points, restarts) axes shared by F and the params leaves
+    F = np.asarray(F, dtype=float).reshape(-1, 2)
+    good = np.all(np.isfinite(F), axis=1) & (np.ones(len(F), bool) if ok is None else np.asarray(ok).reshape(-1))
+    if not good.any():
+        raise ValueError("warm_start: no ok point in the earlier pass")
+    j = 1 - index
+    idx = np.flatnonzero(good)
+    rows = []
+    for e in np.asarray(eps, dtype=float):
+        feas = idx[F[idx, j] <= e]
+        cand = feas[np.argsort(F[feas, index])] if feas.size else idx[np.argsort(F[idx, j])]
+        rows.append(np.resize(cand, restarts))
+    rows = np.asarray(rows)
+    return jax.tree_util.tree_map(lambda x: np.asarray(x).reshape((-1,) + np.shape(x)[lead:])[rows], params)
+
+
 # ---------------------------------------------------------------------------
 # Scalarisations (strategy objects; batch = leading axis on every array leaf)
 # ---------------------------------------------------------------------------
@@ -270,6 +334,7 @@ def pareto_front(
     progress: bool | Callable = True,
     hv_ref=None,
     config: dict | None = None,
+    init_params=None,
 ) -> FrontResult:
     """Gradient-based Pareto front: every scalarisation x every restart optimised at once.
 
@@ -293,6 +358,8 @@ def pareto_front(
     - ``progress``: print one line per segment (or a callable ``f(dict)``).
     - ``hv_ref``: reference point for the hypervolume history (2 objectives).
     - ``config``: extra JSON-serialisable description stored with the result and checkpoint.
+    - ``init_params``: optional initial raw parameters with leading axes (points, restarts)
+      (a warm start, e.g. :func:`warm_start` from a coarse pass); replaces ``init_params_fn``.
 
     Steps where the scalarised loss or its gradient is not finite leave the parameters
     unchanged (counted in ``n_bad``); final points that are not ``ok`` never enter the front.
@@ -325,6 +392,13 @@ def pareto_front(
 
     t0 = time.perf_counter()
     state = initial_state(key)
+    if init_params is not None:
+        p0 = jax.tree_util.tree_map(lambda x, r: jnp.asarray(x, dtype=r.dtype), init_params, state.params)
+        shapes = [(np.shape(a), np.shape(b)) for a, b in zip(jax.tree_util.tree_leaves(p0),
+                                                             jax.tree_util.tree_leaves(state.params))]
+        if any(a != b for a, b in shapes):
+            raise ValueError(f"init_params must have leading axes ({n_pts}, {restarts}); got shapes {shapes}")
+        state = _State(p0, jax.jit(jax.vmap(jax.vmap(optimizer.init)))(p0), state.step, state.n_bad)
     t_init = time.perf_counter() - t0
 
 
@@ -385,7 +459,8 @@ _PROGRAMS: dict = {}  # compiled programs, reused by later calls with the same o
 def _build_programs(objective_fn, init_params_fn, optimizer, n_pts, restarts):
     @jax.jit
     def initial_state(key):
-        keys = jax.random.split(key, n_pts * restarts).reshape(n_pts, restarts, -1)
+        keys = jax.random.split(key, n_pts * restarts)
+        keys = keys.reshape((n_pts, restarts) + keys.shape[1:])  # raw uint32 keys or typed keys
         params0 = jax.vmap(jax.vmap(init_params_fn))(keys)
         opt0 = jax.vmap(jax.vmap(optimizer.init))(params0)
         z = jnp.zeros((n_pts, restarts), jnp.int32)

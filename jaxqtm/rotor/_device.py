@@ -17,6 +17,7 @@ from ..lindblad import (
     steady_state,
 )
 from ..lindblad._thermo import block_eigvalsh
+from .._sequence import after
 from ..lindblad._validate import is_concrete
 from ._model import (
     RotorParams,
@@ -235,9 +236,13 @@ def rectification(
     Returns a dict of arrays (batched like ``params``) incl. ``ok``.
     """
     a = solve_device(params, truncation=truncation, master_equation=master_equation, edge_tol=edge_tol)
-    s = solve_device(
-        params.swapped(), truncation=truncation, master_equation=master_equation, edge_tol=edge_tol
-    )
+    # The swapped solve must not run concurrently with the first one (two batched LU calls at
+    # once can deadlock jaxlib 0.10.2 on CPU, jaxqtm/_sequence.py): a data dependency when
+    # traced, and waiting for the first result when executed eagerly.
+    swapped = after(params.swapped(), a)
+    if not any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(a)):
+        jax.block_until_ready(a)
+    s = solve_device(swapped, truncation=truncation, master_equation=master_equation, edge_tol=edge_tol)
     q, qs = a.q_hot, s.q_cold
     r = jnp.abs((q - qs) / (q + qs))
     j = jnp.maximum(jnp.abs(q), jnp.abs(qs)) / (params.lam * params.g**2)
