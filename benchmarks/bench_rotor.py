@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -37,6 +38,9 @@ import qutip as qt  # noqa: E402
 
 import jaxqtm.lindblad as jl  # noqa: E402
 import jaxqtm.rotor as jr  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "rotor"))
+import qutip_reference  # noqa: E402  (shared with the tests)
 
 FIG2 = dict(b1=4.0, b2=10.0, beta1=0.1, beta2=0.03, beta_r=0.09, g=1.0, chi=0.0, lam=0.1, gamma=5e-5, inertia=1.0)
 
@@ -88,15 +92,8 @@ def qutip_global(p, L):
     cutoff = 2 * max(p["b1"], p["b2"])
     g1, g2 = p["g"] * (1 - p["chi"]), p["g"] * (1 + p["chi"])
 
-    def spec(strength, beta):
-        def s(w):
-            w = float(np.real(w))
-            if w == 0.0:
-                return strength / beta
-            jw = strength * abs(w) * cutoff**2 / (w**2 + cutoff**2)
-            nb = 1.0 / np.expm1(beta * abs(w))
-            return jw * (nb + 1.0) if w > 0 else jw * nb
-        return s
+    def spec(strength, beta):  # the test-suite's QuTiP spectrum, J(w)(1 + n(w)) with J odd
+        return qutip_reference.ohmic_rate(strength, cutoff, beta)
 
     e = h.eigenenergies()
     dw = np.abs(e[:, None] - e[None, :])
