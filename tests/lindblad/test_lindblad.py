@@ -1,5 +1,8 @@
 """Tests of the generic GKSL engine (jaxqtm.lindblad) against independent references."""
 
+import os
+import sys
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -7,6 +10,9 @@ import pytest
 import qutip as qt
 
 import jaxqtm.lindblad as jl
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rotor"))
+import qutip_reference as ref  # noqa: E402
 
 RNG = np.random.default_rng(1234)
 
@@ -127,16 +133,8 @@ def test_time_evolution_vs_qutip_and_long_time_limit():
 # --------------------------------------------------------------------------
 # global (secular) master equation
 # --------------------------------------------------------------------------
-def qutip_spectrum(strength, cutoff, beta):
-    def s(w):
-        w = float(np.real(w))
-        if w == 0.0:
-            return strength / beta
-        jw = strength * abs(w) * cutoff**2 / (w**2 + cutoff**2)
-        nb = 1.0 / np.expm1(beta * abs(w))
-        return jw * (nb + 1.0) if w > 0 else jw * nb
-
-    return s
+# QuTiP's spectrum J(w)(1 + n(w)), J odd: one reference, shared with the rotor tests
+qutip_spectrum = ref.ohmic_rate
 
 
 def test_thermal_rate_kms_and_zero_frequency():
