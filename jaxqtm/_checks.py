@@ -1,0 +1,152 @@
+"""Checks at the public boundary, shared by every component (one implementation).
+
+Every check takes ``(x, name, ...)``, runs on concrete values only (a traced value is
+skipped here: inside ``jit``/``vmap`` the kernels flag the point through
+:class:`jaxqtm.RESULTS` instead) and raises ``ValueError`` whose message names the
+parameter, its value as a plain number and the allowed range; wrong *types* raise
+``TypeError``.  Never skipped because a value is an array: every entry is checked and
+the first offending one is named with its index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def concrete(x) -> np.ndarray | None:
+    """``x`` as a numpy array, or ``None`` when it is (or contains) a tracer."""
+    if any(isinstance(v, jax.core.Tracer) for v in jax.tree_util.tree_leaves(x)):
+        return None
+    try:
+        return np.asarray(x)
+    except Exception:  # noqa: BLE001 - anything numpy cannot read is not checkable here
+        return None
+
+
+def fmt(v) -> str:
+    """A plain, short rendering of a number (no ``Array(...)`` wrapper)."""
+    v = complex(v) if np.iscomplexobj(v) else float(v)
+    if isinstance(v, complex):
+        return f"{v.real:.6g}{v.imag:+.6g}j"
+    return f"{v:.6g}"
+
+
+def _first(a: np.ndarray, bad: np.ndarray) -> tuple[str, Any]:
+    """``("[i, j]", value)`` of the first ``True`` of ``bad`` (``""`` for a scalar)."""
+    if a.ndim == 0:
+        return "", a.item()
+    idx = np.unravel_index(int(np.flatnonzero(bad.ravel())[0]), a.shape)
+    return "[" + ", ".join(str(int(i)) for i in idx) + "]", a[idx]
+
+
+def check_finite(x, name: str) -> None:
+    """Every entry of ``x`` is finite."""
+    a = concrete(x)
+    if a is None or a.size == 0:
+        return
+    bad = ~np.isfinite(a)
+    if np.any(bad):
+        where, v = _first(a, bad)
+        raise ValueError(f"{name}{where} = {fmt(v)} must be finite")
+
+
+def check_real(x, name: str) -> None:
+    """``x`` is real (a complex dtype with zero imaginary part is accepted)."""
+    a = concrete(x)
+    if a is None or not np.iscomplexobj(a):
+        return
+    bad = np.imag(a) != 0
+    if np.any(bad):
+        where, v = _first(a, bad)
+        raise ValueError(f"{name}{where} = {fmt(v)} must be real")
+
+
+def check_range(
+    x,
+    name: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    lo_open: bool = False,
+    hi_open: bool = False,
+) -> None:
+    """Every entry of the real ``x`` is finite and lies in the interval ``[lo, hi]``
+    (``(lo, ...`` with ``lo_open``; ``None`` = unbounded)."""
+    a = concrete(x)
+    if a is None or a.size == 0:
+        return
+    check_finite(a, name)
+    check_real(a, name)
+    a = np.real(a)
+    bad = np.zeros(a.shape, bool)
+    if lo is not None:
+        bad |= (a <= lo) if lo_open else (a < lo)
+    if hi is not None:
+        bad |= (a >= hi) if hi_open else (a > hi)
+    if np.any(bad):
+        where, v = _first(a, bad)
+        raise ValueError(f"{name}{where} = {fmt(v)} is outside its allowed range {interval(lo, hi, lo_open, hi_open)}")
+
+
+def interval(lo, hi, lo_open=False, hi_open=False) -> str:
+    """Readable interval, e.g. ``"> 0"``, ``">= 0"``, ``"[-1, 1]"``."""
+    if lo is not None and hi is None:
+        return f"{'>' if lo_open else '>='} {fmt(lo)}"
+    if hi is not None and lo is None:
+        return f"{'<' if hi_open else '<='} {fmt(hi)}"
+    if lo is None and hi is None:
+        return "(-inf, inf)"
+    return f"{'(' if lo_open else '['}{fmt(lo)}, {fmt(hi)}{')' if hi_open else ']'}"
+
+
+def check_positive(x, name: str, *, allow_zero: bool = False) -> None:
+    """``x > 0`` (``>= 0`` with ``allow_zero``), finite and real."""
+    check_range(x, name, 0.0, None, lo_open=not allow_zero)
+
+
+def check_int(x, name: str, lo: int | None = None, hi: int | None = None) -> int:
+    """A Python/numpy integer (not ``bool``) in ``[lo, hi]``; returns it as ``int``."""
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {x!r} ({type(x).__name__})")
+    v = int(x)
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise ValueError(f"{name} = {v} is outside its allowed range {interval(lo, hi)}")
+    return v
+
+
+def check_square(x, name: str, n: int | None = None) -> None:
+    """``x`` has shape ``(n, n)`` (any ``n`` when ``n`` is None)."""
+    shape = np.shape(x)
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ValueError(f"{name} must be a square (n, n) matrix; got shape {shape}")
+    if n is not None and shape[0] != n:
+        raise ValueError(f"{name} has dimension {shape[0]} but the model has dimension {n} (shape {shape})")
+
+
+def check_hermitian(x, name: str, tol: float = 1e-10) -> None:
+    """``max |x - x^dag| <= tol * max(1, max |x|)``."""
+    a = concrete(x)
+    if a is None or a.size == 0:
+        return
+    scale = max(1.0, float(np.max(np.abs(a))))
+    err = float(np.max(np.abs(a - np.conj(a.T))))
+    if not err <= tol * scale:
+        raise ValueError(f"{name} must be Hermitian; max |{name} - {name}^dag| = {fmt(err)} > {fmt(tol * scale)}")
+
+
+def check_type(x, name: str, cls, what: str | None = None) -> None:
+    """``isinstance(x, cls)``, else ``TypeError`` naming what is expected."""
+    if not isinstance(x, cls):
+        want = what or (cls.__name__ if isinstance(cls, type) else " or ".join(c.__name__ for c in cls))
+        raise TypeError(f"{name} must be a {want}; got {type(x).__name__}")
+
+
+def as_float(x):
+    """Store a parameter as a JAX array, never as a Python float (``jit`` treats Python
+    floats in a pytree as static and would recompile for every new value); float64 under
+    jaxqtm's x64 policy."""
+    return jnp.asarray(x, dtype=jnp.result_type(float))

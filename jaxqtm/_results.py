@@ -1,0 +1,145 @@
+"""One failure scheme for every component: the :class:`RESULTS` enumeration.
+
+Every result object of jaxqtm carries ``result: RESULTS`` (an
+``equinox.internal.Enumeration`` item, batched like the result under ``vmap``);
+``ok`` is a property ``result == RESULTS.successful``.  Entry points take
+``throw: bool = True``: with ``throw=True`` a failed (unbatched or batched) result
+raises a runtime error carrying the message of its code (``eqx.error_if``, also
+inside ``jit``); with ``throw=False`` the result is returned and the failed
+points are flagged (their numbers NaN where the component says so).
+:func:`jaxqtm.sweep.sweep` and :func:`jaxqtm.optimize.pareto_front` read the
+code from any kernel output that contains a ``RESULTS`` item.
+
+Codes are ordered by precedence only through :func:`first_failure`: the first
+failing condition in the order given wins.
+"""
+
+from __future__ import annotations
+
+import equinox.internal as eqxi
+from equinox._enum import EnumerationItem
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+class RESULTS(eqxi.Enumeration):
+    """Outcome of a computation (one code per point)."""
+
+    successful = ""
+    invalid_parameters = (
+        "A parameter is outside its allowed range (T <= 0, negative rate or coupling, resonant "
+        "frequencies, ...); the point's numbers are NaN."
+    )
+    nonfinite = "The result is not finite (NaN or inf)."
+    not_stationary = "Steady-state residual above the solver's tolerance (rtol)."
+    not_normalised = "The state's trace differs from 1 by more than the solver's tolerance."
+    not_positive = "The state has an eigenvalue below -atol (not a density matrix)."
+    not_hermitian = "The state is not Hermitian within the solver's tolerance."
+    truncation_edge = "Population at the truncation edge exceeds edge_tol; increase the truncation."
+    singular_generator = "The reduced propagator G(t) is not invertible: no exact time-local generator."
+    not_converged = "The iteration did not converge within its step budget."
+    chunk_failed = "The sweep chunk holding this point raised (see the sweep metadata)."
+
+
+def from_codes(codes) -> RESULTS:
+    """A ``RESULTS`` item holding an integer array of codes (any shape)."""
+    return EnumerationItem(jnp.asarray(codes, jnp.int32), RESULTS)  # pyright: ignore[reportCallIssue]
+
+
+def codes(result) -> jax.Array:
+    """The integer codes of a ``RESULTS`` item (an int32 array, batched like the result)."""
+    return jnp.asarray(result._value)
+
+
+def first_failure(*pairs) -> RESULTS:
+    """``RESULTS`` of the first ``(failed, code)`` pair whose condition holds, else successful.
+
+    ``failed`` are boolean arrays, broadcast together (so the result may be batched);
+    works under ``jit``/``vmap``.
+    """
+    shape = jnp.broadcast_shapes(*(jnp.shape(f) for f, _ in pairs)) if pairs else ()
+    out = jnp.zeros(shape, jnp.int32)
+    for failed, code in reversed(pairs):
+        out = jnp.where(failed, codes(code), out)
+    return from_codes(out)
+
+
+def combine(*results) -> RESULTS:
+    """The first non-successful code among ``results`` (broadcast), else successful."""
+    return first_failure(*((codes(r) != 0, r) for r in results))
+
+
+def is_successful(result) -> jax.Array:
+    """Boolean array: ``result == RESULTS.successful`` (batched like the result)."""
+    return codes(result) == 0
+
+
+def is_result(x) -> bool:
+    """Whether ``x`` is a ``RESULTS`` item (for ``tree_leaves(..., is_leaf=is_result)``)."""
+    return isinstance(x, EnumerationItem) and x._enumeration is RESULTS
+
+
+def result_items(tree) -> list:
+    """Every ``RESULTS`` item in a pytree, in tree order."""
+    return [x for x in jax.tree_util.tree_leaves(tree, is_leaf=is_result) if is_result(x)]
+
+
+def name_of(code: int) -> str:
+    """Name of an integer code, e.g. ``2 -> "nonfinite"``."""
+    for name, item in RESULTS._name_to_item.items():  # pyright: ignore[reportAttributeAccessIssue]
+        if int(item._value) == int(code):
+            return name
+    raise ValueError(f"unknown RESULTS code {code}")
+
+
+def message(code: int) -> str:
+    """Message of an integer code (``""`` for success)."""
+    return RESULTS._index_to_message[int(code)]  # pyright: ignore[reportAttributeAccessIssue]
+
+
+class ResultError(RuntimeError):
+    """A computation ended with a non-successful :class:`RESULTS` code and ``throw=True``."""
+
+
+def finish(out, *, throw: bool, what: str = "result"):
+    """Return ``out`` (a Module with a ``result`` field); with ``throw`` raise on failure.
+
+    Concrete results raise :class:`ResultError` naming the code, its message and the
+    first failed point.  Inside ``jit``/``vmap`` the check is an ``eqx.error_if`` on
+    ``out`` (a batched result raises with the message of its first failed point).
+    """
+    if not throw:
+        return out
+    c = codes(out.result)
+    if not isinstance(c, jax.core.Tracer):
+        cn = np.asarray(c)
+        bad = np.flatnonzero(cn.ravel() != 0)
+        if bad.size:
+            k = int(cn.ravel()[bad[0]])
+            where = "" if cn.ndim == 0 else f" at point {np.unravel_index(bad[0], cn.shape)} ({bad.size} of {cn.size} points failed)"
+            raise ResultError(
+                f"{what} failed{where}: {name_of(k)}: {message(k)} Pass throw=False to get the flagged "
+                "result instead (its .result and .ok say which points failed)."
+            )
+        return out
+    c = c.ravel()
+    failed = c != 0
+    first = c[jnp.argmax(failed)] if c.size else jnp.zeros((), jnp.int32)
+    return from_codes(first).error_if(out, jnp.any(failed))
+
+
+__all__ = [
+    "RESULTS",
+    "ResultError",
+    "codes",
+    "combine",
+    "finish",
+    "first_failure",
+    "from_codes",
+    "is_result",
+    "is_successful",
+    "message",
+    "name_of",
+    "result_items",
+]
