@@ -31,27 +31,31 @@ import numpy as np  # noqa: E402
 import qutip as qt  # noqa: E402
 
 import jaxqtm  # noqa: F401, E402
+import jaxqtm.lindblad as jl  # noqa: E402
+import jaxqtm.rotor as jr  # noqa: E402
 from jaxqtm import fcs  # noqa: E402
 
 
 def model_args(L, lam=0.1, beta2=0.04):
-    m = fcs.rotor_device(L=L, lam=lam, beta2=beta2)
-    w = jnp.array([[0.0, 0.0, 2 * 10.0, -2 * 10.0, 0.0, 0.0]])  # B2 = 10: heat into the system from bath 2
+    """The seed-004 device (local ME, its charge sector) and the heat current from bath 2."""
+    m = jr.rotor_model(jr.RotorParams(lam=lam, beta2=beta2), L)
+    # terms (s1+, s1-, s2+, s2-, load, load); B2 = 10: s2+ brings 2 B2 into the system
+    w = fcs.currents([[0.0, 0.0, 2 * 10.0, -2 * 10.0, 0.0, 0.0]])
     return m, w
 
 
 def jaxqtm_noise(lam, L):
     m, w = model_args(L, lam)
-    st = fcs.counting_statistics(m.h, m.jump_ops, m.rates, w, space=fcs.U1Sector(m.charges))
+    st = fcs.counting_statistics(m, w)
     return st.noise[0, 0], st.mean[0]
 
 
 def qutip_noise(L, lam=0.1):
     m, w = model_args(L, lam)
     # CSR operators, as a QuTiP user builds them (dense Qobj would make every superoperator dense)
-    h = qt.Qobj(np.asarray(m.h)).to("csr")
-    cs = [qt.Qobj(np.asarray(c)).tidyup(1e-15).to("csr") for c in m.jump_ops]
-    rates = np.asarray(m.rates)
+    h = qt.Qobj(np.asarray(m.hamiltonian)).to("csr")
+    cs = [qt.Qobj(np.asarray(c)).tidyup(1e-15).to("csr") for c in m.ops]
+    rates = np.asarray(jnp.stack(m.rates))
     t0 = time.perf_counter()
     lv = qt.liouvillian(h, [np.sqrt(r) * c for r, c in zip(rates, cs)])
     t1 = time.perf_counter()
@@ -59,7 +63,7 @@ def qutip_noise(L, lam=0.1):
     # projector |rho><1| (10^8 entries at L = 12: out of memory here); as CSR it stays sparse
     rhoss = qt.steadystate(lv).tidyup(1e-14).to("csr")
     t2 = time.perf_counter()
-    ww = np.asarray(w[0])
+    ww = np.asarray(w.weights[0])
     jsup = [r * qt.sprepost(c, c.dag()) for r, c in zip(rates, cs)]
     i_op = sum(float(x) * j for x, j in zip(ww, jsup) if x != 0)
     j_op = sum(float(x) ** 2 * j for x, j in zip(ww, jsup) if x != 0)
@@ -75,8 +79,8 @@ def main():
     args = ap.parse_args()
     L = args.L
     m, _ = model_args(L)
-    sector = len(fcs.U1Sector(m.charges).indices(m.h.shape[0])[0])
-    print(f"rotor device L={L}: Hilbert dim {m.h.shape[0]}, Liouville dim {m.h.shape[0] ** 2}, k=0 sector dim {sector}")
+    sector = jl.sector_pairs(m.charges, m.n)[0].size
+    print(f"rotor device L={L}: Hilbert dim {m.n}, Liouville dim {m.n ** 2}, k=0 sector dim {sector}")
 
     f = lambda lam: jaxqtm_noise(lam, L)  # noqa: E731
     g = jax.grad(lambda lam: f(lam)[0])

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 
 import jax
@@ -23,13 +22,12 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxqtm.oscillators as osc
-from jaxqtm.oscillators.machine import _observables
+
+# run as a script: benchmarks/ is on sys.path
+from _common import drive_fixed, machine_from, noise_for, paper_machine
+from scipy_baseline import scipy_observables
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, ".."))
-from scipy_baseline import scipy_observables  # noqa: E402
-from tests.oscillators._build import drive_fixed, machine_from  # noqa: E402
 
 KEYS = ["P_A0", "P_B0", "dP_A", "dP_B", "P_A", "P_B", "P", "J1", "J2", "Sdot", "D_PA", "D_PB", "D_P", "Q_PA",
         "Q_PB", "Q_P", "xx_AA", "xx_BB", "xx_AB", "V_PA", "V_PB"]
@@ -62,15 +60,15 @@ def per_point(sets, scipy_repeat):
     for s in sets:
         p = s["params"]
         m, d = machine_from(p), drive_fixed(p)
-        iso = p["T1"] == p["T2"]
-        f = jax.jit(lambda m, d, om: _observables(m, d, om, iso))
+        noise = noise_for(p)
+        f = jax.jit(lambda m, d, om: osc.observables(m, d, om, noise=noise, throw=False))
         om = jnp.asarray(p["Omega"])
         jax.block_until_ready(f(m, d, om))  # compile
         t_jax = _best(lambda: f(m, d, om))
         ours = jax.device_get(f(m, d, om)).to_dict()
         # batched: 1024 copies of the point (throughput per point)
         batch = jax.tree_util.tree_map(lambda x: jnp.broadcast_to(x, (1024,) + jnp.shape(x)) if eqx_array(x) else x, (m, d))
-        fb = jax.jit(jax.vmap(lambda mm, dd: _observables(mm, dd, om, iso)))
+        fb = jax.jit(jax.vmap(lambda mm, dd: osc.observables(mm, dd, om, noise=noise, throw=False)))
         jax.block_until_ready(fb(*batch))
         t_batch = _best(lambda: fb(*batch), 3) / 1024
         t0 = time.perf_counter()
@@ -92,8 +90,8 @@ def eqx_array(x):
 
 def grid(n):
     def point(o, t):
-        m, d = osc.paper_machine(omega_c=1.2, T1=t, T2=t)
-        ob = _observables(m, d, o, True)
+        m, d = paper_machine(t, omega_c=1.2)
+        ob = osc.observables(m, d, o, noise=osc.ExactIsothermal(), throw=False)
         return ob.Q_l[0], ob.P_l[0]
 
     f = jax.jit(jax.vmap(point))
@@ -111,7 +109,7 @@ def gradient_cost():
         m = osc.OscillatorMachine(osc.WorkingMedium(jnp.stack([params["omega_A"], params["omega_B"]]), params["gamma2"]),
                                   osc.DrudeLorentz(params["gamma1"], params["omega_c"]), params["T1"], params["T2"])
         d = osc.PowerLawWeights(params["phi"], params["r"], params["omega_c"])
-        return _observables(m, d, params["Omega"], None).Q_l[0]
+        return osc.observables(m, d, params["Omega"], throw=False).Q_l[0]  # noise=Auto()
 
     out = {}
     for label, t2 in (("isothermal", 0.1), ("Delta T", 0.01)):

@@ -19,13 +19,24 @@ from __future__ import annotations
 import argparse
 import time
 
+import os
+import sys
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
-from jaxqtm.optimize import epsilon_grid, hypervolume_2d, pareto_front
-from jaxqtm.optimize import problems as pr
-from jaxqtm.optimize.fronts import _optimizer
+import jaxqtm.oscillators as osc
+from jaxqtm.optimize import NoProgressMeter, epsilon_grid, hypervolume_2d, pareto_front
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # the repository root
+from examples.fronts import problems as pr  # noqa: E402  (the seeds' objectives: an application, not the library)
+
+
+def _optimizer(lr, steps):
+    # as examples/fronts: cosine decay, large early steps explore, the small final ones settle on the constraint
+    return optax.adam(optax.cosine_decay_schedule(lr, steps, alpha=0.02))
 
 
 def _flatten_spec(raw):
@@ -98,7 +109,7 @@ def run_jaxqtm(problem, points, restarts, steps, seed, ref, log, segments=20):
     grid = epsilon_grid(-np.linspace(0.05, 0.95, points) * eta_c, index=0, ideal=[0, 0], scale=[1, 1], mu=1e4)
     res = pareto_front(problem.objective, problem.init, grid, steps=steps, restarts=restarts,
                        key=jax.random.PRNGKey(seed), optimizer=_optimizer(5e-2, steps), segments=segments,
-                       hv_ref=ref, progress=False)
+                       hv_ref=ref, progress_meter=NoProgressMeter())
     hv = res.history["hv"]
     log(f"jaxqtm: {points} thresholds x {restarts} restarts x {steps} steps ({points * restarts * steps} gradient "
         f"evaluations), {res.history['wall_s'][-1]:.2f} s (compile {res.compile_s:.1f} s), final HV {hv[-1]:.6g}")
@@ -118,7 +129,7 @@ def main(argv=None):
     gens = a.gens or (30 if a.quick else 200)
     steps = a.steps or (100 if a.quick else 400)
     log = lambda m: print(m, flush=True)
-    problem = pr.heat_engine(("power", "efficiency"), configuration="joint", harmonics=a.harmonics)
+    problem = pr.heat_engine(("power", "efficiency"), configuration=osc.Joint(), harmonics=a.harmonics)
     ref = np.array([0.0, 0.0])
     ns = run_nsga2(problem, a.pop, gens, a.seed, ref, log)
     jq = run_jaxqtm(problem, 8 if a.quick else 12, 2 if a.quick else 4, steps, a.seed, ref, log)

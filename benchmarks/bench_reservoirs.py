@@ -19,7 +19,6 @@ import scipy.linalg as sla
 
 import jaxqtm  # noqa: F401
 from jaxqtm.reservoirs import all_to_all, correlation_matrix, energetics
-from jaxqtm.reservoirs._dynamics import initial_correlations
 
 
 def peer(h, gamma0, n1, ts, h1, h2, g):
@@ -45,7 +44,8 @@ def main():
     m = all_to_all(n, n, omega1=1.0, omega2=0.95, g=0.01 / n, gamma=0.1 / n, T1=2.0, T2=0.5)
     ts = np.linspace(0.0, 50.0, a.nt)
     h = np.asarray(m.full_hamiltonian())
-    gamma0 = np.asarray(initial_correlations(m))
+    # Gamma_pq(0) = <c_q^dag c_p>(0): the transpose of C(0) (public API only)
+    gamma0 = np.asarray(correlation_matrix(m, np.zeros(1)))[0].T
 
     t0 = time.perf_counter()
     jax.block_until_ready(correlation_matrix(m, ts))
@@ -56,10 +56,10 @@ def main():
 
     ts_md = np.linspace(0.0, 50.0, a.md_nt)
     t0 = time.perf_counter()
-    jax.block_until_ready(energetics(m, ts_md, warn=False))
+    jax.block_until_ready(energetics(m, ts_md))
     e_first = time.perf_counter() - t0
     t0 = time.perf_counter()
-    jax.block_until_ready(energetics(m, ts_md, warn=False))
+    jax.block_until_ready(energetics(m, ts_md))
     e_run = time.perf_counter() - t0
 
     t0 = time.perf_counter()

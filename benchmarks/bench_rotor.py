@@ -12,7 +12,7 @@ separately):
   3. the gradient of the hot-bath heat flow w.r.t. all 10 device parameters
      (``jax.grad``, implicit adjoint) vs one forward solve of the same function;
   4. the same for the (semi-)global ME (eq. 27): jaxqtm ``rotor_model(...,
-     master_equation="global")`` vs QuTiP ``bloch_redfield_tensor`` (secular,
+     equation=jl.GlobalME())`` vs QuTiP ``bloch_redfield_tensor`` (secular,
      sigma_x couplings, same Ohmic spectra) + ``steadystate``.  QuTiP's tensor
      construction grows ~n^6 here (5 s at L = 4, 43 s at L = 6, > 10 min and 5 GB
      at L = 12), so QuTiP is timed only up to ``--qutip-global-max``.
@@ -112,10 +112,10 @@ def global_rows(args):
         p = jr.RotorParams(**FIG2)
 
         def heat(q):
-            m = jr.rotor_model(q, L, master_equation="global")
+            m = jr.rotor_model(q, L, equation=jl.GlobalME())
             return jl.heat_flows(m, jl.steady_state(m))["hot"]  # Tr[H_S D_hot rho] (eq. 29)
 
-        f_rho = jax.jit(lambda q: jl.steady_state(jr.rotor_model(q, L, master_equation="global")).rho)
+        f_rho = jax.jit(lambda q: jl.steady_state(jr.rotor_model(q, L, equation=jl.GlobalME())).rho)
         f_heat = jax.jit(heat)
         f_grad = jax.jit(jax.grad(heat))
         betas = np.linspace(0.005, 0.09, args.batch)

@@ -21,11 +21,17 @@ import time
 
 
 def kernel(Omega, T):
+    import jax.numpy as jnp
+
     import jaxqtm.oscillators as osc
 
-    m, d = osc.paper_machine(T1=T, T2=T, omega_c=1.2)
-    o = osc.observables(m, d, Omega, isothermal=True)
-    return dict(Q_PA=o.Q_l[0], P_A=o.P_l[0], P_B=o.P_l[1], pearson=o.pearson[0, 1], status=o.status)
+    # seed 001's machine (examples/seed001/paper.py): omega = (1, 0.6), gamma2 = 100, Drude-Lorentz
+    # gamma1 = 0.01, omega_c = 1.2, f_A = f_B = 1, phi = pi/2
+    m = osc.OscillatorMachine(osc.WorkingMedium(jnp.array([1.0, 0.6]), 100.0, osc.Joint()),
+                              osc.DrudeLorentz(0.01, 1.2), T, T)
+    d = osc.PowerLawWeights(jnp.pi / 2, 0.0, 1.2)
+    o = osc.observables(m, d, Omega, noise=osc.ExactIsothermal(), throw=False)
+    return dict(Q_PA=o.Q_l[0], P_A=o.P_l[0], P_B=o.P_l[1], pearson=o.pearson[0, 1], result=o.result)
 
 
 def _grid(n):
@@ -42,19 +48,22 @@ def worker(mode, n, chunk, ndev):
     import numpy as np
 
     import jaxqtm  # noqa: F401
-    from jaxqtm.sweep import Auto, Fixed, sweep
+    from jaxqtm.sweep import AllDevices, Auto, Fixed, NoProgressMeter, SingleDevice, sweep
+
+    quiet = NoProgressMeter()
 
     out = dict(mode=mode, n=n, chunk=chunk, devices=len(jax.devices()))
     if mode == "sweep":
         t0 = time.perf_counter()
-        res = sweep(kernel, _grid(n), chunk=Fixed(chunk), devices="all" if ndev > 1 else None, progress=False)
+        res = sweep(kernel, _grid(n), chunk=Fixed(chunk), devices=AllDevices() if ndev > 1 else SingleDevice(),
+                    progress_meter=quiet)
         out.update(total_s=time.perf_counter() - t0, compile_s=res.meta["timing"]["compile_s"],
-                   run_s=res.meta["timing"]["run_s"], points=int(res.status.size),
+                   run_s=res.meta["timing"]["run_s"], points=int(res.codes.size),
                    bytes_per_chunk=res.meta["chunk"]["bytes_per_chunk_per_device"], ok=int(res.ok.sum()))
     elif mode == "auto":
-        res = sweep(kernel, _grid(n), chunk=Auto(memory_budget=chunk), progress=False)
+        res = sweep(kernel, _grid(n), chunk=Auto(memory_budget=chunk), progress_meter=quiet)
         out.update(compile_s=res.meta["timing"]["compile_s"], run_s=res.meta["timing"]["run_s"],
-                   points=int(res.status.size), chosen_chunk=res.meta["chunk"]["size"],
+                   points=int(res.codes.size), chosen_chunk=res.meta["chunk"]["size"],
                    bytes_per_chunk=res.meta["chunk"]["bytes_per_chunk_per_device"], budget=chunk)
     elif mode == "loop":
         g = _grid(n)
@@ -67,7 +76,7 @@ def worker(mode, n, chunk, ndev):
         vals = [jax.device_get(f(o, t)) for o, t in zip(pts["Omega"], pts["T"])]
         out.update(run_s=time.perf_counter() - t0, points=len(vals))
         # same numbers as the sweep (the first `chunk` points)
-        ref = sweep(kernel, _grid(n), chunk=Fixed(chunk), progress=False)
+        ref = sweep(kernel, _grid(n), chunk=Fixed(chunk), progress_meter=quiet)
         q = np.array([v["Q_PA"] for v in vals])
         out["max_rel_diff_vs_sweep"] = float(np.nanmax(np.abs(q - ref["Q_PA"].ravel()[:chunk]) / np.abs(q)))
     out["points_per_s"] = out["points"] / out["run_s"]

@@ -1,21 +1,48 @@
 """jaxqtm: a differentiable physics engine for quantum thermal machines.
 
-Components (one sub-package each):
+Components (one sub-package each, imported on first access: ``import jaxqtm`` then
+``jaxqtm.lindblad`` works):
 
-- ``jaxqtm.oscillators`` -- two (or N) oscillators with dynamically modulated
-  couplings: exact frequency integrals (seed 001, slides 000).
-- ``jaxqtm.lindblad`` -- GKSL Liouvillians, steady states, thermodynamic
-  bookkeeping.
-- ``jaxqtm.rotor`` -- the two-qubit + quantum-rotor device (seed 004).
+- ``jaxqtm.lindblad`` -- the GKSL core: models, Liouville-space blocks, steady states,
+  time evolution, thermodynamic bookkeeping.
 - ``jaxqtm.fcs`` -- full counting statistics and TUR ratios of Lindblad currents.
-- ``jaxqtm.coherence`` -- coherence and the current--dissipation trade-off (seed 003).
+- ``jaxqtm.coherence`` -- coherence, the current--dissipation trade-off and the
+  superradiant engine (seed 003).
+- ``jaxqtm.rotor`` -- the two-qubit + quantum-rotor device (seed 004).
+- ``jaxqtm.oscillators`` -- two (or N) oscillators with dynamically modulated couplings:
+  exact frequency integrals (seed 001, slides 000).
 - ``jaxqtm.reservoirs`` -- two interacting bosonic reservoirs (seed 002).
+- ``jaxqtm.optimize`` -- Pareto fronts of drives and couplings with optax.
+- ``jaxqtm.sweep`` -- chunked, resumable, sharded parameter sweeps of any kernel.
+- ``jaxqtm.plot`` -- reusable figure helpers.
 
-Importing jaxqtm enables float64 in JAX (see ``jaxqtm._config``).
+Failure scheme: :class:`RESULTS` (every result's ``result``), :class:`ResultError` (what
+``throw=True`` raises).  Precision: importing jaxqtm switches JAX to float64
+(``JAXQTM_ENABLE_X64=0`` before the import opts out); :func:`set_precision` changes it
+later, :func:`x64_enabled` tells.
 """
 
-from ._config import _apply_default_precision, x64_enabled as x64_enabled
+import importlib as _importlib
+
+from ._config import _apply_default_precision, set_precision as set_precision, x64_enabled as x64_enabled
 
 _apply_default_precision()
 
+from ._results import RESULTS as RESULTS, ResultError as ResultError  # noqa: E402
+
 __version__ = "0.1.0"
+
+_COMPONENTS = ("coherence", "fcs", "lindblad", "optimize", "oscillators", "plot", "reservoirs", "rotor", "sweep")
+
+
+def __getattr__(name):
+    if name in _COMPONENTS:
+        return _importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'jaxqtm' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_COMPONENTS))
+
+
+__all__ = ["RESULTS", "ResultError", "set_precision", "x64_enabled", *_COMPONENTS]

@@ -29,10 +29,14 @@ def concrete(x) -> np.ndarray | None:
 
 def fmt(v) -> str:
     """A plain, short rendering of a number (no ``Array(...)`` wrapper)."""
-    v = complex(v) if np.iscomplexobj(v) else float(v)
-    if isinstance(v, complex):
-        return f"{v.real:.6g}{v.imag:+.6g}j"
-    return f"{v:.6g}"
+    if np.iscomplexobj(v):
+        c = complex(v)
+        if c.imag == 0 or not np.isfinite(c.real):
+            return f"{c.real:.6g}"
+        if not np.isfinite(c.imag):
+            return f"{c.imag:.6g}j"
+        return f"{c.real:.6g}{c.imag:+.6g}j"
+    return f"{float(v):.6g}"
 
 
 def _first(a: np.ndarray, bad: np.ndarray) -> tuple[str, Any]:

@@ -24,3 +24,15 @@ def _apply_default_precision() -> None:
 def x64_enabled() -> bool:
     """Whether JAX currently computes in double precision."""
     return bool(jax.config.jax_enable_x64)
+
+
+def set_precision(precision: str) -> None:
+    """``"double"`` (float64/complex128, jaxqtm's default) or ``"single"`` (float32).
+
+    Call it before building models or compiling: arrays created earlier keep their dtype.
+    Single precision loses digits in TUR ratios, Pearson coefficients and Matsubara sums
+    (differences of nearly equal numbers); results are then approximate.
+    """
+    if precision not in ("double", "single"):
+        raise ValueError(f"precision must be 'double' or 'single'; got {precision!r}")
+    jax.config.update("jax_enable_x64", precision == "double")

@@ -39,6 +39,9 @@ class RESULTS(eqxi.Enumeration):
     truncation_edge = "Population at the truncation edge exceeds edge_tol; increase the truncation."
     singular_generator = "The reduced propagator G(t) is not invertible: no exact time-local generator."
     not_converged = "The iteration did not converge within its step budget."
+    second_law_violated = (
+        "Negative entropy production: the entropy current or the model is not thermodynamically consistent."
+    )
     chunk_failed = "The sweep chunk holding this point raised (see the sweep metadata)."
 
 
@@ -102,11 +105,12 @@ class ResultError(RuntimeError):
     """A computation ended with a non-successful :class:`RESULTS` code and ``throw=True``."""
 
 
-def finish(out, *, throw: bool, what: str = "result"):
+def finish(out, *, throw: bool, what: str = "result", detail=None):
     """Return ``out`` (a Module with a ``result`` field); with ``throw`` raise on failure.
 
     Concrete results raise :class:`ResultError` naming the code, its message and the
-    first failed point.  Inside ``jit``/``vmap`` the check is an ``eqx.error_if`` on
+    first failed point; ``detail(out, index)`` (optional) adds the numbers behind it
+    (``index`` is the point's index tuple, ``()`` unbatched).  Inside ``jit``/``vmap`` the check is an ``eqx.error_if`` on
     ``out`` (a batched result raises with the message of its first failed point).
     """
     if not throw:
@@ -117,10 +121,12 @@ def finish(out, *, throw: bool, what: str = "result"):
         bad = np.flatnonzero(cn.ravel() != 0)
         if bad.size:
             k = int(cn.ravel()[bad[0]])
-            where = "" if cn.ndim == 0 else f" at point {np.unravel_index(bad[0], cn.shape)} ({bad.size} of {cn.size} points failed)"
+            idx = tuple(int(i) for i in np.unravel_index(bad[0], cn.shape))
+            where = "" if cn.ndim == 0 else f" at point {idx} ({bad.size} of {cn.size} points failed)"
+            extra = f" ({detail(out, idx)})" if detail is not None else ""
             raise ResultError(
-                f"{what} failed{where}: {name_of(k)}: {message(k)} Pass throw=False to get the flagged "
-                "result instead (its .result and .ok say which points failed)."
+                f"{what} failed{where}: {name_of(k)}: {message(k)}{extra} Pass throw=False to get the "
+                "flagged result instead (its .result and .ok say which points failed)."
             )
         return out
     c = c.ravel()

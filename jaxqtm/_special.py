@@ -36,7 +36,8 @@ def digamma(z):
     dtype = jnp.result_type(z.dtype, jnp.complex64)
     z = z.astype(dtype)
     # one broadcast op over the shift index keeps the compiled graph small
-    acc = jnp.sum(1.0 / (z[..., None] + jnp.arange(_SHIFT, dtype=z.real.dtype)), axis=-1)
+    shifts = jnp.arange(_SHIFT, dtype=z.real.dtype).reshape((1,) * z.ndim + (_SHIFT,))  # explicit rank
+    acc = jnp.sum(1.0 / (z[..., None] + shifts), axis=-1)
     w = z + _SHIFT
     inv2 = 1.0 / (w * w)
     series = jnp.zeros_like(w)

@@ -1,10 +1,10 @@
 """Command-line entry point: ``jaxqtm <command> ...``.
 
     jaxqtm oscillator --Omega 200 --T 0.1 --omega_c 1.2      # every observable of one point, as JSON
-    jaxqtm figures --out results/oscillators [--quick]       # seed 001 figures (the main job)
-    jaxqtm figures-rotor | figures-reservoirs | figures-fcs | figures-coherence --out DIR [--quick]
-    jaxqtm reproduce --out gallery [--quick]                 # every figure of seeds 001 and 004, one page
-    jaxqtm fronts --out DIR [--quick]                        # Pareto fronts by gradient descent (optax)
+
+The paper figures, the gallery and the Pareto fronts are not part of the installed package: run
+them from the repository root as ``python -m examples.seed001.figures --out DIR [--quick]``,
+``python -m examples.gallery ...``, ``python -m examples.fronts ...`` (see the README).
 
 Parameter names follow seed 001 (omega_A, omega_B, gamma2, gamma1, omega_c, T1, T2, Omega,
 phi, r); units hbar = k_B = m = 1.
@@ -43,9 +43,10 @@ def _oscillator(argv):
     bath = {"drude": lambda: osc.DrudeLorentz(a.gamma1, a.omega_c), "ohmic": lambda: osc.Ohmic(a.gamma1),
             "lorentzian": lambda: osc.StructuredLorentzian(a.gamma1, a.omega_1, a.d1)}[a.spectral]()
     try:
-        machine = osc.OscillatorMachine(osc.WorkingMedium([a.omega_A, a.omega_B], a.gamma2, a.configuration), bath, t1, t2)
+        configuration = {"joint": osc.Joint(), "independent": osc.Independent()}[a.configuration]
+        machine = osc.OscillatorMachine(osc.WorkingMedium([a.omega_A, a.omega_B], a.gamma2, configuration), bath, t1, t2)
         drive = osc.PowerLawWeights(a.phi, a.r, a.omega_c)
-        obs = osc.observables(machine, drive, a.Omega)
+        obs = osc.observables(machine, drive, a.Omega, throw=False)  # a flagged point is printed with its result
     except ValueError as e:
         print(f"jaxqtm: error: {e}", file=sys.stderr)
         return 2
@@ -60,19 +61,7 @@ def _oscillator(argv):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    def figures(component):
-        return lambda rest: __import__(f"jaxqtm.{component}.figures", fromlist=["main"]).main(rest)
-
-    commands = {
-        "oscillator": _oscillator,
-        "figures": figures("oscillators"),
-        "figures-rotor": figures("rotor"),
-        "figures-reservoirs": figures("reservoirs"),
-        "figures-fcs": figures("fcs"),
-        "figures-coherence": figures("coherence"),
-        "reproduce": lambda rest: __import__("jaxqtm.gallery._reproduce", fromlist=["main"]).main(rest),
-        "fronts": lambda rest: __import__("jaxqtm.optimize.fronts", fromlist=["main"]).main(rest),
-    }
+    commands = {"oscillator": _oscillator}
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
         print(__doc__)
         print("commands:", ", ".join(commands))

@@ -1,8 +1,8 @@
 """Coherence and the current--dissipation trade-off of GKSL dynamics (seed 003).
 
-Heat current and Spohn entropy production for arbitrary states, the coherence
-projections ``rho_bd`` / ``rho_sd``, the heat-fluctuation coefficients
-``A_cl``/``A_qm``, Davies jump operators, the 2N-state collective-jump model, and the two-qubit
+Heat current and Spohn entropy production of any :class:`~jaxqtm.lindblad.LindbladModel`
+for arbitrary states, the coherence projections ``rho_bd`` / ``rho_sd``, the
+heat-fluctuation coefficients ``A_cl``/``A_qm``, the 2N-state collective-jump model, and the two-qubit
 superradiant (collective vs independent emission) Carnot-type engine with its
 power--efficiency trade-off ``P <= (A_cl + A_qm)/2 beta_C eta (eta_C - eta)``.
 """
@@ -11,12 +11,11 @@ from ._thermo import (
     block_diagonal as block_diagonal,
     cd_ratio as cd_ratio,
     coherence_report as coherence_report,
-    davies_jump_operators as davies_jump_operators,
-    dissipator_apply as dissipator_apply,
     entropy_production as entropy_production,
     entropy_rate as entropy_rate,
     heat_current as heat_current,
     heat_fluctuation as heat_fluctuation,
+    heat_fluctuation_terms as heat_fluctuation_terms,
     strictly_diagonal as strictly_diagonal,
 )
 from ._two_n import (

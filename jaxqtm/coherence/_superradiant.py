@@ -103,7 +103,12 @@ import numpy as np
 
 from jaxqtm.lindblad import liouvillian
 
-from ._thermo import heat_fluctuation, strictly_diagonal
+from .._checks import check_int, check_range, check_type, concrete, fmt
+from .._numerics import bose, expm
+from .._results import RESULTS, finish, first_failure, is_successful
+from ..lindblad import lindblad_model
+from ..lindblad._linsolve import normalised_lu
+from ._thermo import heat_fluctuation_terms as heat_fluctuation, strictly_diagonal
 
 # ---------------------------------------------------------------------------
 # operators
@@ -126,11 +131,6 @@ def dicke_basis():
     b[3, 2] = 1.0
     b[1, 3], b[2, 3] = s, -s
     return jnp.asarray(b)
-
-
-def _bose(beta, omega):
-    # 1/(e^x - 1) through expm1: accurate for small beta*omega
-    return 1.0 / jnp.expm1(beta * omega)
 
 
 class AbstractDissipation(eqx.Module):
@@ -158,7 +158,7 @@ class AbstractDissipation(eqx.Module):
         """``(h, ops, rates, bohr)`` restricted to the engine's subspace (``d x d``)."""
         v = self.subspace().astype(complex)
         vd = jnp.conj(v.T)
-        h, ops, rates, bohr = two_qubit_model(omega, beta, kappa, dissipation=self)
+        h, ops, rates, bohr = _two_qubit_terms(omega, beta, kappa, self)
         return vd @ h @ v, jnp.einsum("ia,kab,bj->kij", vd, ops.astype(complex), v), rates, bohr
 
     def number(self):
@@ -173,7 +173,7 @@ class AbstractDissipation(eqx.Module):
 
     def a_split(self, rho_r, omega, beta, kappa):
         """``(A, A_cl)`` of a (time-integrated) state of the subspace; ``rho_sd`` in the local product basis."""
-        _, ops, rates, bohr = two_qubit_model(omega, beta, kappa, dissipation=self)
+        _, ops, rates, bohr = _two_qubit_terms(omega, beta, kappa, self)
         r = self.embed(rho_r)
         return heat_fluctuation(r, ops, rates, bohr), heat_fluctuation(strictly_diagonal(r), ops, rates, bohr)
 
@@ -258,7 +258,7 @@ class Dicke(AbstractDissipation):
 
     def reduced(self, omega, beta, kappa):
         ops, kinds, _ = self.jump_operators()
-        nb = _bose(beta, omega)
+        nb = bose(beta, omega)
         kinds = jnp.asarray(kinds)
         rates = jnp.where(kinds == 1, kappa * (1.0 + nb), kappa * nb)
         return omega * self.number(), ops.astype(complex), rates, kinds * omega
@@ -320,14 +320,20 @@ class IndependentQubits(AbstractDissipation):
 
 
 def two_qubit_model(omega, beta, kappa, *, dissipation: AbstractDissipation = Collective()):
-    """``(h, jump_ops, rates, bohr)`` of the two qubits at frequency ``omega`` with a bath at ``beta``.
+    """``(model, bohr)``: the two qubits at frequency ``omega`` with a bath at ``beta`` as a
+    local :class:`~jaxqtm.lindblad.LindbladModel` (channel ``"bath"``), and the Bohr
+    frequency of every jump term (the energy the system loses in it: ``+omega`` for
+    lowering, ``-omega`` for raising, 0 for dephasing) for :func:`heat_fluctuation`,
+    :func:`coherence_report`."""
+    h, ops, rates, bohr = _two_qubit_terms(omega, beta, kappa, dissipation)
+    model = lindblad_model(h, ops, [rates[k] for k in range(ops.shape[0])], channels=["bath"] * ops.shape[0])
+    return model, bohr
 
-    ``bohr_k`` is the energy the system loses in a jump of ``c_k`` (``+omega`` for
-    lowering, ``-omega`` for raising, 0 for dephasing); the output plugs into
-    :func:`heat_current`, :func:`entropy_production`, :func:`coherence_report`.
-    """
+
+def _two_qubit_terms(omega, beta, kappa, dissipation):
+    """``(h, jump_ops, rates, bohr)`` arrays of :func:`two_qubit_model` (the engine kernel's form)."""
     ops, kinds, fixed = dissipation.jump_operators()
-    nb = _bose(beta, omega)
+    nb = bose(beta, omega)
     kinds = jnp.asarray(kinds)
     rates = jnp.where(kinds == 1, kappa * (1.0 + nb), jnp.where(kinds == -1, kappa * nb, jnp.asarray(fixed)))
     bohr = kinds * omega
@@ -338,36 +344,6 @@ def two_qubit_model(omega, beta, kappa, *, dissipation: AbstractDissipation = Co
 # ---------------------------------------------------------------------------
 # cycle
 # ---------------------------------------------------------------------------
-
-
-def _expm(a, order=14, max_squarings=60):
-    """Batched matrix exponential by scaling and squaring of a Taylor polynomial (matmuls only).
-
-    Chosen over ``jax.scipy.linalg.expm`` because it has no LAPACK call (no batched LU, so no
-    risk from concurrent batched LAPACK calls on CPU) and compiles faster.  The scaling
-    ``2^-s`` brings the 1-norm below 1/2, where the order-14 remainder is < 0.5^15/15! ~ 2e-17.
-    ``s`` is piecewise constant in ``a``: gradients flow through the polynomial and the squarings.
-    ``max_squarings = 60`` admits norms up to ~1e17 (slow cycles: kappa dt large).
-    """
-    nrm = jnp.max(jnp.sum(jnp.abs(a), axis=-2), axis=-1)
-    safe = jnp.where(nrm > 0, nrm, 1.0)  # double where: no log(0)
-    s = jnp.clip(jnp.ceil(jnp.log2(safe)) + 1.0, 0.0, max_squarings)
-    x = a * (2.0 ** (-s))[..., None, None]
-    eye = jnp.eye(a.shape[-1], dtype=a.dtype)
-    # Horner form of sum_k x^k / k! as a loop (one compiled matmul body: fast compilation)
-    def horner(i, acc):
-        return eye + (x @ acc) / (order - i).astype(x.real.dtype)
-
-    out = jax.lax.fori_loop(0, order, horner, jnp.broadcast_to(eye, x.shape))
-
-    def square(c, i):
-        need = i < s
-        # skip the matmul when no matrix of the batch needs it (a real branch per instance;
-        # power_efficiency_curve maps instances with lax.map, not vmap, to keep it one)
-        return jax.lax.cond(jnp.any(need), lambda c: jnp.where(need[..., None, None], c @ c, c), lambda c: c, c), None
-
-    out, _ = jax.lax.scan(square, out, jnp.arange(max_squarings))
-    return out
 
 
 class CarnotCycle(eqx.Module):
@@ -410,51 +386,46 @@ class EngineResult(eqx.Module):
     bound_classical: jax.Array  # (A_bar_cl/2) beta_C eta (eta_C - eta)
     fixed_point_residual: jax.Array
     is_engine: jax.Array  # W > 0 and Q_H > 0
-    ok: jax.Array  # finite and limit cycle found
+    result: RESULTS  # invalid parameters, non-finite numbers or no limit cycle (residual >= 1e-8)
     times: jax.Array
     omegas: jax.Array
     betas: jax.Array
     heat: jax.Array
     rho: jax.Array
 
+    @property
+    def ok(self):
+        return is_successful(self.result)
 
-def _is_concrete(x):
-    try:
-        float(np.asarray(x))
-        return True
-    except Exception:  # tracers
-        return False
+
+_POSITIVE = ("beta_hot", "beta_cold", "omega_end", "omega_start", "kappa", "tau")
 
 
 def _validate(cycle: CarnotCycle, steps):
-    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 1:
-        raise ValueError(f"steps must be a positive integer (sub-strokes per isotherm), got {steps!r}")
-    if not isinstance(cycle, CarnotCycle):
-        raise ValueError(f"cycle must be a CarnotCycle, got {type(cycle).__name__}")
-    vals = {k: getattr(cycle, k) for k in cycle.__dataclass_fields__}
-    conc = {k: np.asarray(v, dtype=float) for k, v in vals.items() if _is_concrete(v) and np.ndim(v) == 0}
-
-    def need(name, cond, rng):
-        if name in conc and not cond(conc[name]):
-            raise ValueError(f"{name} must be {rng}, got {float(conc[name])!r}")
-
-    need("beta_hot", lambda v: np.isfinite(v) and v > 0, "> 0 and finite")
-    need("beta_cold", lambda v: np.isfinite(v) and v > 0, "> 0 and finite")
-    need("omega_end", lambda v: np.isfinite(v) and v > 0, "> 0 and finite")
-    need("omega_start", lambda v: np.isfinite(v) and v > 0, "> 0 and finite")
-    need("kappa", lambda v: np.isfinite(v) and v > 0, "> 0 and finite")
-    need("tau", lambda v: np.isfinite(v) and v > 0, "> 0 and finite")
-    need("hot_fraction", lambda v: 0 < v < 1, "in the open interval (0, 1)")
-    if "beta_hot" in conc and "beta_cold" in conc and not conc["beta_hot"] < conc["beta_cold"]:
+    check_int(steps, "steps", 1)
+    check_type(cycle, "cycle", CarnotCycle, "jaxqtm.coherence.CarnotCycle")
+    for name in _POSITIVE:  # every entry, also of array-valued fields
+        check_range(getattr(cycle, name), f"CarnotCycle.{name}", 0.0, None, lo_open=True)
+    check_range(cycle.hot_fraction, "CarnotCycle.hot_fraction", 0.0, 1.0, lo_open=True, hi_open=True)
+    bh, bc, ws, we = (concrete(getattr(cycle, k)) for k in ("beta_hot", "beta_cold", "omega_start", "omega_end"))
+    if bh is not None and bc is not None and not np.all(bh < bc):
         raise ValueError(
-            f"beta_hot must be < beta_cold (hot bath hotter), got beta_hot={float(conc['beta_hot'])}, "
-            f"beta_cold={float(conc['beta_cold'])}"
+            f"CarnotCycle.beta_hot = {fmt(np.max(bh))} must be < beta_cold = {fmt(np.min(bc))} (hot bath hotter)"
         )
-    if "omega_start" in conc and "omega_end" in conc and not conc["omega_start"] > conc["omega_end"]:
+    if ws is not None and we is not None and not np.all(ws > we):
         raise ValueError(
-            f"omega_start must be > omega_end (the hot isotherm lowers the gap), got omega_start="
-            f"{float(conc['omega_start'])}, omega_end={float(conc['omega_end'])}"
+            f"CarnotCycle.omega_start = {fmt(np.min(ws))} must be > omega_end = {fmt(np.max(we))} "
+            "(the hot isotherm lowers the gap)"
         )
+
+
+def _violation(cycle: CarnotCycle):
+    """Traced form of :func:`_validate`: True where the cycle's parameters are out of range."""
+    bad = jnp.zeros((), bool)
+    for name in _POSITIVE + ("hot_fraction",):
+        v = getattr(cycle, name)
+        bad = bad | ~jnp.isfinite(v) | (v <= 0)
+    return bad | (cycle.hot_fraction >= 1) | (cycle.beta_hot >= cycle.beta_cold) | (cycle.omega_start <= cycle.omega_end)
 
 
 def _schedule(cycle: CarnotCycle, steps: int):
@@ -499,20 +470,19 @@ def _cycle_kernel(cycle: CarnotCycle, dissipation: AbstractDissipation, steps: i
     def to_rho(x):
         return jnp.diag(x) if pops else x.reshape(d, d)
 
-    # all sub-strokes at once; _expm uses matmuls only (the fixed-point solve below is the
+    # all sub-strokes at once; expm uses matmuls only (the fixed-point solve below is the
     # kernel's only LAPACK call)
-    big = _expm(jax.vmap(aug_generator)(omegas, betas, dts))
+    big = expm(jax.vmap(aug_generator)(omegas, betas, dts))
     props, integ = big[:, :dim, :dim], big[:, :dim, dim:]
 
     def mult(acc, p):
         return p @ acc, None
 
     phi, _ = jax.lax.scan(mult, jnp.eye(dim, dtype=props.dtype), props)
-    # limit cycle: (Phi - 1) x = 0 with the first row replaced by the trace condition
+    # limit cycle: (Phi - 1) x = 0 with tr x = 1, by the GKSL core's normalised solve
+    # (one LU, implicit derivative through the fixed point)
     tr = jnp.ones(d, dtype=props.dtype) if pops else jnp.eye(d, dtype=props.dtype).reshape(dim)
-    m = (phi - jnp.eye(dim, dtype=phi.dtype)).at[0].set(tr)
-    rhs = jnp.zeros(dim, dtype=phi.dtype).at[0].set(1.0)
-    x0 = jnp.linalg.solve(m, rhs)
+    x0 = normalised_lu(phi - jnp.eye(dim, dtype=phi.dtype), tr).steady()
     if not pops:
         x0 = 0.5 * (x0 + jnp.conj(x0.reshape(d, d).T).reshape(dim))  # Hermitian part (removes round-off)
     resid = jnp.max(jnp.abs(phi @ x0 - x0))
@@ -566,7 +536,11 @@ def _cycle_kernel(cycle: CarnotCycle, dissipation: AbstractDissipation, steps: i
         bound_classical=0.5 * a_cl_mean * tradeoff,
         fixed_point_residual=resid,
         is_engine=(work > 0) & (q_hot > 0),
-        ok=finite & (resid < 1e-8),
+        result=first_failure(
+            (_violation(cycle), RESULTS.invalid_parameters),
+            (~finite, RESULTS.nonfinite),
+            (~(resid < 1e-8), RESULTS.not_stationary),
+        ),
         times=times,
         omegas=omegas,
         betas=betas,
@@ -579,7 +553,7 @@ _kernel_jit = eqx.filter_jit(_cycle_kernel)
 
 
 def superradiant_engine(
-    cycle: CarnotCycle, *, dissipation: AbstractDissipation = Collective(), steps: int = 128
+    cycle: CarnotCycle, *, dissipation: AbstractDissipation = Collective(), steps: int = 128, throw: bool = True
 ) -> EngineResult:
     """Limit cycle, power, efficiency and trade-off bounds of the two-qubit engine.
 
@@ -591,14 +565,15 @@ def superradiant_engine(
     - ``steps``: sub-strokes per isotherm (static; the staircase converges to the
       linear ramp as ``steps -> infinity``).
 
+    - ``throw``: raise when the result failed (``result``); ``throw=False`` under ``vmap``.
+
     **Returns:** :class:`EngineResult`.  Differentiable in every field of ``cycle``.
     """
     _validate(cycle, steps)
-    if not isinstance(dissipation, AbstractDissipation):
-        raise ValueError(f"dissipation must be an AbstractDissipation (Collective(), Independent(), Dicke(n), "
-                         f"IndependentQubits(n)), got {dissipation!r}")
+    check_type(dissipation, "dissipation", AbstractDissipation,
+               "jaxqtm.coherence dissipation (Collective(), Independent(), Dicke(n), IndependentQubits(n))")
     cycle = jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype=float), cycle)
-    return _kernel_jit(cycle, dissipation, steps)
+    return finish(_kernel_jit(cycle, dissipation, steps), throw=throw, what="coherence.superradiant_engine")
 
 
 @eqx.filter_jit
@@ -606,7 +581,7 @@ def _curve_kernel(cycle, taus, dissipation, steps):
     def one(t):
         return _cycle_kernel(eqx.tree_at(lambda c: c.tau, cycle, t), dissipation, steps)
 
-    # lax.map, not vmap: the squaring loop of _expm then branches per instance (vmap would turn
+    # lax.map, not vmap: the squaring loop of expm then branches per instance (vmap would turn
     # its cond into a select that always squares), and one LAPACK solve runs at a time
     return jax.lax.map(one, taus)
 
@@ -627,16 +602,16 @@ def power_efficiency_curve(
     (always ``<=``) and with ``bound_classical``.
     """
     taus = np.asarray(taus, dtype=float)
-    if taus.ndim != 1 or taus.size == 0 or not np.all(np.isfinite(taus)) or np.any(taus <= 0):
-        raise ValueError("taus must be a non-empty 1-d array of finite cycle durations > 0")
+    if taus.ndim != 1 or taus.size == 0:
+        raise ValueError(f"taus must be a non-empty 1-d array of cycle durations; got shape {taus.shape}")
+    check_range(taus, "taus", 0.0, None, lo_open=True)
     _validate(cycle, steps)
     if dissipations is None:
         dissipations = {"collective": Collective(), "independent": Independent()}
     cycle = jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype=float), cycle)
     out = {}
     for name, diss in dissipations.items():
-        if not isinstance(diss, AbstractDissipation):
-            raise ValueError(f"dissipations[{name!r}] must be an AbstractDissipation, got {diss!r}")
+        check_type(diss, f"dissipations[{name!r}]", AbstractDissipation, "jaxqtm.coherence dissipation")
         out[name] = _curve_kernel(cycle, jnp.asarray(taus), diss, steps)
         jax.block_until_ready(out[name].power)  # one batched program at a time (LAPACK pool, see notes)
     return out

@@ -14,19 +14,24 @@ stays in span{|g,+>, |e,+>} with rates ``N^2 gamma(+-omega)``):
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
+
+from .._checks import check_int
+from ..lindblad import LindbladModel, lindblad_model
 
 
-def two_n_state_model(n_sites: int, omega=1.0, gamma=1.0, beta=1.0):
-    """``(h, jump_ops, rates, bohr, basis)`` of the 2N-state model (``n_sites = N``)."""
-    if not isinstance(n_sites, int) or n_sites < 1:
-        raise ValueError(f"n_sites (N) must be a positive integer, got {n_sites!r}")
-    n = n_sites
+def two_n_state_model(n_sites: int, omega=1.0, gamma=1.0, beta=1.0) -> tuple[LindbladModel, jnp.ndarray]:
+    """``(model, bohr)``: the 2N-state model (``n_sites = N``) as a local
+    :class:`~jaxqtm.lindblad.LindbladModel` (one channel ``"bath"``) and the Bohr
+    frequencies ``(omega, -omega)`` of its two collective jumps (for :func:`heat_fluctuation`).
+    Its degenerate eigenbasis ``|e, j>`` is the computational basis."""
+    n = check_int(n_sites, "n_sites", 1)
     h = jnp.diag(jnp.concatenate([jnp.zeros(n), omega * jnp.ones(n)]))
-    lw = jnp.zeros((2 * n, 2 * n)).at[:n, n:].set(1.0)  # sum |g,j><e,j'|
-    ops = jnp.stack([lw, lw.T])
-    rates = jnp.stack([jnp.asarray(gamma, float), gamma * jnp.exp(-beta * omega)])
-    bohr = jnp.array([omega, -omega])
-    return h, ops, rates, bohr, jnp.eye(2 * n)
+    lw = np.zeros((2 * n, 2 * n))
+    lw[:n, n:] = 1.0  # sum |g,j><e,j'|
+    rates = [jnp.asarray(gamma, float), gamma * jnp.exp(-beta * omega)]
+    model = lindblad_model(h, [lw, lw.T], rates, channels=["bath", "bath"])
+    return model, jnp.stack(jnp.broadcast_arrays(omega, -omega)).astype(float)
 
 
 def two_n_state_rho0(n_sites: int, omega=1.0, beta=1.0):

@@ -6,22 +6,30 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from ._counting import AbstractSpace, FullSpace, U1Sector, counting_statistics
-from .models import CountingModel
+from .._results import RESULTS, combine, finish, first_failure, is_successful
+from ..lindblad import AbstractSpace, AbstractSteadySolver, AutoSpace, LindbladModel, NormalisedLU
+from ._counting import counting_statistics
+from ._currents import Currents, check_currents, same_operator_weights
 
 
 class TURResult(eqx.Module):
     """``Q_a = sigma S_aa / J_a^2`` (classical bound ``Q_a >= 2``) with its ingredients.
 
     ``S_aa`` is the zero-frequency noise ``lim Var(N_a)/t`` (``= D_O`` of seed 001, eq. (6));
-    ``sigma`` the steady-state entropy production ``-sum_b beta_b Q_b``.
+    ``sigma`` the steady-state entropy production (the mean of the entropy current).
+    ``result``: the counting statistics' code, else ``nonfinite``, else
+    ``second_law_violated`` when ``sigma < 0`` (an entropy current that is not one).
     """
 
     mean: jax.Array
     noise: jax.Array
     entropy_production: jax.Array
     ratio: jax.Array
-    ok: jax.Array
+    result: RESULTS
+
+    @property
+    def ok(self):
+        return is_successful(self.result)
 
 
 def tur_ratio(mean, noise, entropy_production):
@@ -29,21 +37,40 @@ def tur_ratio(mean, noise, entropy_production):
     return entropy_production * noise / mean**2
 
 
-def tur_ratios(model: CountingModel, *, space: AbstractSpace | None = None) -> TURResult:
-    """TUR ratios of every current of ``model`` (one factorisation, ``C + 1`` extra solves).
+def tur_ratios(
+    model: LindbladModel,
+    currents: Currents,
+    entropy: Currents,
+    *,
+    space: AbstractSpace = AutoSpace(),
+    solver: AbstractSteadySolver = NormalisedLU(),
+    throw: bool = True,
+) -> TURResult:
+    """TUR ratios of every current (one factorisation, ``C + 1`` extra solves).
 
-    ``space``: defaults to :class:`U1Sector` when the model carries charges, else
-    :class:`FullSpace`.
+    ``entropy``: a one-row :class:`Currents` whose mean is the entropy production
+    (``-beta_b`` times the energy each jump brings in, by local detailed balance); it
+    must use the same operator weights as ``currents``.  ``fcs.tur_ratios(*setup)``
+    with a :class:`CountingSetup` from the model builders.
     """
-    if space is None:
-        space = U1Sector(model.charges) if model.charges is not None else FullSpace()
-    w = jnp.concatenate([model.weights, model.entropy_weights[None, :]], axis=0)
-    st = counting_statistics(
-        model.h, model.jump_ops, model.rates, w, order=2, weight_operators=model.weight_operators, space=space
+    check_currents(model, currents)
+    check_currents(model, entropy, "entropy")
+    if entropy.weights.shape[0] != 1:
+        raise ValueError(f"entropy must be one current (weights of shape (1, K)); got {entropy.weights.shape}")
+    if not same_operator_weights(currents, entropy):
+        raise ValueError("entropy must use the same weight_operators as currents (they are counted together)")
+    both = Currents(
+        jnp.concatenate([currents.weights, entropy.weights], axis=0),
+        currents.weight_operators,
+        tuple(currents.names) + tuple(entropy.names) if currents.names and entropy.names else (),
     )
+    st = counting_statistics(model, both, order=2, space=space, solver=solver, throw=False)
     sigma = st.mean[-1]
     mean = st.mean[:-1]
     noise = jnp.diagonal(st.noise)[:-1]
     ratio = tur_ratio(mean, noise, sigma)
-    ok = st.ok & jnp.all(jnp.isfinite(ratio)) & (sigma > -1e-12)
-    return TURResult(mean, noise, sigma, ratio, ok)
+    result = combine(
+        st.result,
+        first_failure((~jnp.all(jnp.isfinite(ratio)), RESULTS.nonfinite), (sigma < -1e-12, RESULTS.second_law_violated)),
+    )
+    return finish(TURResult(mean, noise, sigma, ratio, result), throw=throw, what="fcs.tur_ratios")

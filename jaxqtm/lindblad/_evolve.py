@@ -5,27 +5,15 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import jax.scipy.linalg as jsl
 import numpy as np
 
-from ._model import LindbladModel, sector_generator
+from .._checks import check_square
+from .._numerics import expm, is_traced
+from ._generator import sector_generator
+from ._model import LindbladModel
 from ._sector import sector_pairs
+from ._space import AbstractSpace, AutoSpace, space_charges
 from ._sparse import from_work_blocks, use_block_basis
-from ._steady import AbstractSteadyStateMethod, _default_method
-from ._validate import check_square, is_concrete
-
-
-def _expm_long(a):
-    """``expm(a)`` robust for large ``|a|`` (long steps of a stiff generator).
-
-    ``jax.scipy.linalg.expm`` overflows for ``||a||_1 ~ 1e5``; we scale by ``2^s``
-    so that ``||a / 2^s||_1 <= 64`` and square ``s`` times (a loop with a traced
-    trip count: forward-mode only).
-    """
-    norm = jnp.max(jnp.sum(jnp.abs(a), axis=0))
-    s = jnp.clip(jnp.ceil(jnp.log2(jnp.maximum(norm, 1.0) / 64.0)), 0, 200).astype(jnp.int32)
-    p = jsl.expm(a / (2.0 ** s.astype(a.real.dtype)))
-    return jax.lax.fori_loop(0, s, lambda _, x: x @ x, p)
 
 
 class Evolution(eqx.Module):
@@ -37,28 +25,29 @@ class Evolution(eqx.Module):
     vector: jax.Array
 
 
-def evolve(model: LindbladModel, rho0, ts, *, method: AbstractSteadyStateMethod | None = None):
+def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()):
     """Solve ``d rho/dt = L rho`` exactly on the grid ``ts`` (``ts[0]`` = initial time).
 
     Uses the propagator ``expm(M dt)`` of the sector generator (one matrix
-    exponential when the grid is uniform).  With :class:`SymmetrySector`
+    exponential when the grid is uniform; :func:`jaxqtm._numerics.expm`, scaling and
+    squaring, so long steps of stiff generators stay accurate, and reverse-mode
+    differentiable).  With a charge sector (the default for models with charges)
     ``rho0`` must lie in the ``k = 0`` sector (e.g. any state diagonal in the
-    computational basis); otherwise use :class:`DenseLiouville`.
+    computational basis); otherwise pass ``space=FullSpace()``.
     """
     n = model.n
-    check_square("rho0", rho0, n)
-    method = _default_method(model) if method is None else method
-    q = method.charges_for(model)
+    check_square(rho0, "rho0", n)
+    q = space_charges(space, model)
     a, b = sector_pairs(q, n)
     rw = model.to_work(jnp.asarray(rho0, jnp.complex128))
-    if q and is_concrete(rw):
+    if q and not is_traced(rw):
         mask = np.ones((n, n), bool)
         mask[a, b] = False
         outside = float(np.max(np.abs(np.asarray(rw)[mask]))) if mask.any() else 0.0
         if outside > 1e-12:
             raise ValueError(
                 "rho0 has coherences outside the symmetry sector "
-                f"(max {outside:.2e}); use method=DenseLiouville()"
+                f"(max {outside:.2e}); use space=FullSpace()"
             )
     ts_arr = jnp.asarray(ts, jnp.float64)
     if ts_arr.ndim != 1 or ts_arr.shape[0] < 1:
@@ -67,7 +56,7 @@ def evolve(model: LindbladModel, rho0, ts, *, method: AbstractSteadyStateMethod 
     mat = sector_generator(model, q).total()
     dts = jnp.diff(ts_arr)
     uniform = False
-    if is_concrete(dts) and dts.size > 0:
+    if not is_traced(dts) and dts.size > 0:
         d = np.asarray(dts)
         if np.any(d < 0):
             raise ValueError("ts must be non-decreasing")
@@ -75,7 +64,7 @@ def evolve(model: LindbladModel, rho0, ts, *, method: AbstractSteadyStateMethod 
     if dts.size == 0:
         xs = x0[None]
     elif uniform:
-        prop = _expm_long(mat * dts[0])
+        prop = expm(mat * dts[0])
 
         def step(x, _):
             y = prop @ x
@@ -86,7 +75,7 @@ def evolve(model: LindbladModel, rho0, ts, *, method: AbstractSteadyStateMethod 
     else:
 
         def step(x, dt):
-            y = _expm_long(mat * dt) @ x
+            y = expm(mat * dt) @ x
             return y, y
 
         _, xs = jax.lax.scan(step, x0, dts)

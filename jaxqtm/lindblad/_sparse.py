@@ -219,16 +219,6 @@ def sparse_sector(model, q) -> SparseSector:
     return SparseSector(q, n, model.shifts, hv, tuple(jump), tuple(kv))
 
 
-def sparse_matvec(rows, cols, vals, m):
-    """``y -> M y`` from COO entries (its transpose in ``vals`` is a gather)."""
-    rows_j, cols_j = jnp.asarray(rows), jnp.asarray(cols)
-
-    def mv(y):
-        return jax.ops.segment_sum(vals * y[cols_j], rows_j, num_segments=m)
-
-    return mv
-
-
 # --------------------------------------------------------------------------
 # block-diagonal basis changes (global ME): V^dag X V only where it can be non-zero
 # --------------------------------------------------------------------------

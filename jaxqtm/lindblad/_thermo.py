@@ -12,10 +12,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._model import LindbladModel, pairs_expect, sector_generator
+from .._numerics import after
+from ._blocks import block_eigvalsh
+from ._generator import _sector_terms, sector_generator
+from ._model import LindbladModel
 from ._sector import sector_pairs
+from ._space import AbstractSpace, AutoSpace, space_charges
 from ._sparse import sparse_sector, to_work_blocks, use_block_basis
-from ._steady import AbstractSteadyStateMethod, SteadyState, _default_method, after, uses_sparse
+from ._steady import SteadyState, uses_sparse
 
 MODES = ("engine", "refrigerator", "accelerator", "heater", "other")
 
@@ -29,32 +33,31 @@ def channel_rates(
     state,
     observable=None,
     *,
-    method: AbstractSteadyStateMethod | None = None,
+    space: AbstractSpace = AutoSpace(),
     generator=None,
 ) -> dict:
     """``{channel: Tr[O D_channel[rho]]}`` plus ``"hamiltonian": Tr[O (-i[H, rho])]``.
 
     ``state`` is a density matrix or a :class:`SteadyState`; ``observable``
     defaults to the model Hamiltonian (then the channel values are the heat
-    flows).  With the sector method ``O`` must conserve the model's charges
-    (true for ``H``, ``L_z``, number operators ...); otherwise pass
-    ``method=DenseLiouville()``.  ``generator``: a precomputed
+    flows).  On a charge sector (the default for models with charges) ``O``
+    must conserve the model's charges (true for ``H``, ``L_z``, number
+    operators ...); otherwise pass ``space=FullSpace()``.  ``generator``: a precomputed
     :func:`sector_generator` for the same charges (saves re-assembly).
     """
     obs = model.hamiltonian if observable is None else observable
-    table = channel_table(model, state, [obs], method=method, generator=generator)
+    table = channel_table(model, state, [obs], space=space, generator=generator)
     keys = ("hamiltonian",) + model.channel_names
     return {k: table[0, i] for i, k in enumerate(keys)}
 
 
-def channel_table(model, state, observables, *, method=None, generator=None):
+def channel_table(model, state, observables, *, space: AbstractSpace = AutoSpace(), generator=None):
     """Rates of change of several observables, split by channel, in one pass.
 
     Returns a real array ``(K, 1 + C)``: column 0 is ``Tr[O_k (-i[H, rho])]``,
     column ``1 + c`` is ``Tr[O_k D_c[rho]]`` for ``c`` in ``model.channel_names``.
     """
-    method = _default_method(model) if method is None else method
-    q = method.charges_for(model)
+    q = space_charges(space, model)
     rho = _rho_of(state)
     obs = jnp.stack([jnp.asarray(o, jnp.complex128) for o in observables])
     return _channel_table_core(model, rho, obs, q, generator)
@@ -112,7 +115,7 @@ def _channel_table_core(model, rho, obs, q, generator):
     return jnp.stack(cols, axis=1)
 
 
-def heat_flows(model, state, *, energy=None, method=None) -> dict:
+def heat_flows(model, state, *, energy=None, space: AbstractSpace = AutoSpace()) -> dict:
     """Heat flow into the system from every channel, ``Tr[E D_c[rho]]``.
 
     ``energy`` defaults to ``model.heat_energy`` when the model carries one
@@ -123,20 +126,120 @@ def heat_flows(model, state, *, energy=None, method=None) -> dict:
     """
     if energy is None:
         energy = model.heat_energy
-    d = channel_rates(model, state, energy, method=method)
+    d = channel_rates(model, state, energy, space=space)
     d.pop("hamiltonian")
     return d
 
 
-def energy_rate(model, state, observable=None, *, method=None):
+def energy_rate(model, state, observable=None, *, space: AbstractSpace = AutoSpace()):
     """``d<O>/dt = Tr[O L[rho]]`` (zero for conserved ``O`` in a steady state)."""
-    d = channel_rates(model, state, observable, method=method)
+    d = channel_rates(model, state, observable, space=space)
     return sum(d.values())
 
 
-def entropy_production(heat: dict, betas: dict):
-    """Spohn entropy production ``-sum_c beta_c Q_c`` (steady state, thermal baths)."""
+def entropy_production_from_heat(heat: dict, betas: dict):
+    """Steady-state entropy production ``-sum_c beta_c Q_c`` from the heat flows into the
+    system (thermal baths; ``betas`` maps channel names to inverse temperatures)."""
     return -sum(betas[c] * heat[c] for c in betas)
+
+
+def dissipator_action(model: LindbladModel, state) -> dict:
+    """``{channel: D_c[rho]}``: each channel's dissipator applied to ``rho`` (``(n, n)``,
+    computational basis), for any state (no symmetry assumed).
+
+    Local terms act in matrix form (``O(n^3)`` each, any size); secular terms through
+    their dense full-space generator (``O(n^4)``: meant for small global models).
+    """
+    return _dissipator_action(model, _rho_of(state))
+
+
+@eqx.filter_jit
+def _dissipator_action(model, rho):
+    n = model.n
+    rw = model.to_work(rho)
+    per_term = [None] * len(model.ops)
+    loc = [k for k, lab in enumerate(model.clusters) if lab is None]
+    if loc:
+        xs = jnp.stack([model.ops[k] for k in loc])
+        rs = jnp.stack([jnp.asarray(model.rates[k], jnp.float64) for k in loc])
+        km = jnp.einsum("tca,tci->tai", jnp.conj(xs), xs)
+        d = xs @ rw @ jnp.conj(jnp.swapaxes(xs, -1, -2)) - 0.5 * (km @ rw + rw @ km)
+        for i, k in enumerate(loc):
+            per_term[k] = rs[i] * d[i]
+    sec, jumps, nojumps = _sector_terms(model, (), "secular")
+    if sec:
+        ds = jnp.einsum("tij,j->ti", jumps + nojumps, rw.reshape(-1)).reshape(len(sec), n, n)
+        for i, k in enumerate(sec):
+            per_term[k] = ds[i]
+    out = {}
+    for name in model.channel_names:
+        out[name] = model.from_work(sum(per_term[k] for k, c in enumerate(model.channels) if c == name))
+    return out
+
+
+def entropy_rate(model: LindbladModel, state, rel_tol: float = 1e-12):
+    """``dS/dt = -Tr[L[rho] ln rho]`` of the von Neumann entropy (the unitary part drops out).
+
+    ``ln rho`` of a rank-deficient state: ``-Tr[D[rho] ln rho] = -sum_a <a|D[rho]|a> ln p_a``
+    over the eigenvectors of ``rho``.  On the kernel (``p_a = 0``) positivity forces
+    ``<a|D[rho]|a> >= 0``; a zero diagonal contributes 0 (the limit ``x ln x``), a positive
+    one makes ``dS/dt = +inf`` (returned as ``inf``).  The logarithm is guarded by a double
+    ``where`` so gradients stay finite.
+    """
+    # eigh of the state as given: a real state keeps the real-symmetric eigh, whose
+    # derivative stays finite on degenerate spectra (the complex one's does not)
+    rho = state.rho if isinstance(state, SteadyState) else jnp.asarray(state)
+    d = sum(dissipator_action(model, rho).values())
+    return _entropy_rate(rho, d, rel_tol)
+
+
+@jax.jit
+def _entropy_rate(rho, d, rel_tol):
+    p, v = jnp.linalg.eigh(0.5 * (rho + jnp.conj(rho.T)))
+    daa = jnp.real(jnp.einsum("ia,ij,ja->a", jnp.conj(v), d, v))
+    floor = rel_tol * jnp.max(p)
+    pos = p > floor
+    safe_p = jnp.where(pos, p, 1.0)  # double where: no log(0) in the graph
+    logs = jnp.where(pos, jnp.log(safe_p), 0.0)
+    dscale = jnp.max(jnp.abs(daa))
+    feeds_kernel = jnp.any((~pos) & (daa > 1e-9 * dscale))
+    val = -jnp.sum(jnp.where(pos, daa * logs, 0.0))
+    return jnp.where(feeds_kernel, jnp.inf, val)
+
+
+def matrix_heat_flows(model: LindbladModel, state, *, energy=None) -> dict:
+    """:func:`heat_flows` of any state (no symmetry assumed), from :func:`dissipator_action`
+    in matrix form -- the path for arbitrary states of large local models, where the
+    Liouville-space table of :func:`heat_flows` would need the full space."""
+    e = _heat_energy(model, energy)
+    return {c: jnp.real(jnp.sum(e * d.T)) for c, d in dissipator_action(model, state).items()}
+
+
+def _heat_energy(model, energy):
+    if energy is not None:
+        return jnp.asarray(energy, jnp.complex128)
+    return model.hamiltonian if model.heat_energy is None else model.heat_energy
+
+
+def entropy_production(model: LindbladModel, state, betas, *, energy=None):
+    """Spohn entropy production of any state, ``sigma = dS/dt - sum_c beta_c J_c(rho)``.
+
+    ``betas``: a dict mapping every channel name to the inverse temperature of its bath,
+    or one number for a model whose channels all see the same bath.
+    ``J_c = Tr[E D_c[rho]]`` (:func:`matrix_heat_flows`).  Equals ``-sum_c beta_c Q_c`` in a
+    steady state and is ``>= 0`` for thermal (detailed-balance) generators (Spohn's
+    inequality); ``+inf`` for a state whose kernel the dissipator feeds.
+    """
+    rho = state.rho if isinstance(state, SteadyState) else jnp.asarray(state)  # as entropy_rate
+    if not isinstance(betas, dict):
+        betas = {c: betas for c in model.channel_names}
+    missing = [c for c in model.channel_names if c not in betas]
+    if missing:
+        raise ValueError(f"betas has no inverse temperature for the channels {missing} of the model")
+    d = dissipator_action(model, rho)
+    e = _heat_energy(model, energy)
+    heat = {c: jnp.real(jnp.sum(e * dc.T)) for c, dc in d.items()}  # = matrix_heat_flows, reusing d
+    return _entropy_rate(rho, sum(d.values()), 1e-12) - sum(betas[c] * heat[c] for c in model.channel_names)
 
 
 def efficiency(work, q_hot):
@@ -184,45 +287,24 @@ def partial_trace(rho, dims, keep):
     return t.reshape(dk, dk)
 
 
-def block_eigvalsh(a, charges, dep=None):
-    """Eigenvalues (unsorted) of a Hermitian ``a`` commuting with diagonal ``charges``,
-    block by block (1x1 and 2x2 blocks in closed form; batched LAPACK calls chained
-    after each other and after ``dep``)."""
-    from ._sector import charge_blocks, normalize_charges
-
-    n = a.shape[-1]
-    q = normalize_charges(charges, n)
-    out = []
-    for idx in charge_blocks(q, n):
-        if idx.shape[1] == 1:
-            out.append(jnp.real(a[idx[:, 0], idx[:, 0]]))
-            continue
-        blk = a[idx[:, :, None], idx[:, None, :]]
-        if idx.shape[1] == 2:  # closed form, no LAPACK
-            mean = 0.5 * jnp.real(blk[:, 0, 0] + blk[:, 1, 1])
-            rad = jnp.sqrt(0.25 * jnp.real(blk[:, 0, 0] - blk[:, 1, 1]) ** 2 + jnp.abs(blk[:, 0, 1]) ** 2)
-            out.append(jnp.concatenate([mean - rad, mean + rad]))
-            continue
-        prev = out[-1] if out else dep
-        if prev is not None:
-            blk = after(blk, prev)
-        out.append(jax.vmap(jnp.linalg.eigvalsh)(blk).ravel())
-    return jnp.concatenate(out)
-
-
-def ergotropy(rho, h, *, charges=None, dep=None):
+def ergotropy(rho, h, *, charges=None):
     """Ergotropy ``Tr[h rho] - Tr[h rho_passive]`` (seed 004, eq. 35).
 
     The passive state pairs the eigenvalues of ``rho`` in decreasing order with
     the energies of ``h`` in increasing order.  ``charges`` (optional): diagonal
     quantum numbers conserved by both ``rho`` and ``h``; the spectra are then
-    computed block by block (exact, much cheaper).  ``dep`` (optional): a value
-    the eigen-solves must wait for (serialises LAPACK calls, see :func:`after`).
+    computed block by block (exact, much cheaper).
     """
+    return chained_ergotropy(rho, h, charges=charges)
+
+
+def chained_ergotropy(rho, h, *, charges=None, dep=None):
+    """:func:`ergotropy` whose eigen-solves wait for ``dep`` (engine code that runs several
+    batched LAPACK calls in one program chains them: jaxlib 0.10.2 CPU deadlock)."""
     rho = 0.5 * (rho + jnp.conj(rho.T))
     if charges is not None:
-        p = block_eigvalsh(rho, charges, dep)
-        e = block_eigvalsh(h, charges, p)
+        p, _ = block_eigvalsh(rho, charges, dep)
+        e, _ = block_eigvalsh(h, charges, p)
     else:
         p = jnp.linalg.eigvalsh(rho if dep is None else after(rho, dep))
         e = jnp.linalg.eigvalsh(after(h, p))

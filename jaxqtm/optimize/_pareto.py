@@ -5,6 +5,8 @@
 Every objective is *minimised*. A front run optimises, for every scalarisation k of a grid and
 every random restart r, the scalar ``s_k(F(theta))``; the reported front is the non-dominated
 subset of all final points that evaluate successfully (``ok``) -- failures never enter a front.
+``ok`` is a boolean or any component's :class:`jaxqtm.RESULTS` item / result object, so every
+component's kernel plugs in as an objective.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from jaxtyping import Array
+
+from .._progress import AbstractProgressMeter, TextProgressMeter, check_progress_meter
+from .._results import is_result, is_successful, result_items
 
 # ---------------------------------------------------------------------------
 # Pareto utilities (numpy, on concrete results)
@@ -304,19 +309,37 @@ class _State(eqx.Module):
     n_bad: Array  # steps skipped because loss or gradient was not finite
 
 
+def _ok_of(ok):
+    """Boolean success of an objective's ``ok``: a bool (array), a ``RESULTS`` item, or any pytree
+    holding ``RESULTS`` items (a component's result object): successful iff every code is."""
+    if is_result(ok):
+        return jnp.all(is_successful(ok))
+    items = result_items(ok)
+    if items:
+        return jnp.all(jnp.stack([jnp.all(is_successful(r)) for r in items]))
+    dtype = getattr(ok, "dtype", None)
+    if not (isinstance(ok, (bool, np.bool_)) or (dtype is not None and (jnp.issubdtype(dtype, jnp.bool_)
+                                                                         or jnp.issubdtype(dtype, jnp.integer)))):
+        raise TypeError("the objective's ok must be a boolean (array), a jaxqtm.RESULTS item or a result object "
+                        f"holding one; got {type(ok).__name__}")
+    return jnp.asarray(ok, dtype=bool)
+
+
 def _objective_parts(objective_fn, params):
-    """(F, ok, aux) from ``F``, ``(F, ok)`` or ``(F, ok, aux)``."""
+    """(F, ok, aux) from ``F``, ``(F, ok)`` or ``(F, ok, aux)``; ``ok`` as a boolean."""
     out = objective_fn(params)
     aux = {}
     if isinstance(out, tuple):
         if len(out) == 3:
             F, ok, aux = out
-        else:
+        elif len(out) == 2:
             F, ok = out
+        else:
+            raise TypeError(f"the objective must return F, (F, ok) or (F, ok, aux); got a tuple of {len(out)}")
     else:
         F, ok = out, jnp.asarray(True)
     F = jnp.asarray(F)
-    ok = jnp.asarray(ok, dtype=bool) & jnp.all(jnp.isfinite(F))
+    ok = _ok_of(ok) & jnp.all(jnp.isfinite(F))
     return F, ok, aux
 
 
@@ -331,7 +354,7 @@ def pareto_front(
     optimizer: optax.GradientTransformation | None = None,
     segments: int = 10,
     checkpoint: str | None = None,
-    progress: bool | Callable = True,
+    progress_meter: AbstractProgressMeter = TextProgressMeter(),
     hv_ref=None,
     config: dict | None = None,
     init_params=None,
@@ -341,7 +364,10 @@ def pareto_front(
     **Arguments:**
     - ``objective_fn(params) -> F``, ``(F, ok)`` or ``(F, ok, aux)``: objective vector (k,) to
       minimise for one parameter pytree (pure JAX, differentiable); ``ok`` flags failed
-      evaluations; ``aux`` (a pytree) is returned for the final points only.
+      evaluations: a boolean, a :class:`jaxqtm.RESULTS` item, or a component's result object
+      (any pytree holding RESULTS items; ok iff every code is successful), so e.g.
+      ``return F, obs, aux`` with ``obs`` computed with ``throw=False``; points with a
+      non-finite ``F`` are failed too; ``aux`` (a pytree) is returned for the final points only.
     - ``init_params_fn(key) -> params``: random initial parameters (unconstrained raw values).
     - ``scalarisations``: a batched :class:`AbstractScalarisation` (leading axis = front points),
       e.g. :func:`chebyshev_grid`, :func:`epsilon_grid`.
@@ -355,7 +381,13 @@ def pareto_front(
       final result is identical to an uninterrupted run). A checkpoint from different
       settings raises ``ValueError`` (the fingerprint covers steps, segments, key, the initial
       state and the scalarisations, not the objective's code: use a new path for a new objective).
-    - ``progress``: print one line per segment (or a callable ``f(dict)``).
+    - ``progress_meter``: ``TextProgressMeter()`` (one line per segment to stderr),
+      ``NoProgressMeter()`` or ``CallbackProgressMeter(f)`` (``jaxqtm.sweep`` exports them):
+      ``f`` gets dicts with ``task="pareto_front"`` and ``event`` ``"start"`` (``segments``,
+      ``steps``, ``n_points``, ``restarts``, ``compile_s``), ``"segment"`` (``segment``,
+      ``segments``, ``step``, ``steps``, ``hv``, ``ok``, ``total``, ``n_bad``, ``wall_s``,
+      ``compile_s``) and ``"end"`` (``wall_s``, ``compile_s``, ``ok``, ``total``, ``n_front``);
+      an exception raised by ``f`` stops the run (resume it from ``checkpoint``).
     - ``hv_ref``: reference point for the hypervolume history (2 objectives).
     - ``config``: extra JSON-serialisable description stored with the result and checkpoint.
     - ``init_params``: optional initial raw parameters with leading axes (points, restarts)
@@ -372,6 +404,7 @@ def pareto_front(
         raise ValueError(f"segments must be >= 1, got {segments}")
     if not isinstance(scalarisations, AbstractScalarisation):
         raise ValueError("scalarisations must be an AbstractScalarisation (e.g. chebyshev_grid(...))")
+    report = check_progress_meter(progress_meter)
     key = jax.random.PRNGKey(0) if key is None else key
     optimizer = optax.adam(1e-2) if optimizer is None else optimizer
     n_pts = scalarisations.n_points
@@ -381,13 +414,15 @@ def pareto_front(
     cache_key = (objective_fn, init_params_fn, optimizer, n_pts, restarts,
                  jax.tree_util.tree_structure(scalarisations))
     try:
-        programs = _PROGRAMS.get(cache_key)
+        programs = _PROGRAMS.pop(cache_key, None)  # re-inserted below: least recently used goes first
     except TypeError:  # unhashable callables: no reuse
         programs, cache_key = None, None
     if programs is None:
         programs = _build_programs(objective_fn, init_params_fn, optimizer, n_pts, restarts)
-        if cache_key is not None:
-            _PROGRAMS[cache_key] = programs
+    if cache_key is not None:
+        while len(_PROGRAMS) >= _PROGRAMS_MAX:
+            _PROGRAMS.pop(next(iter(_PROGRAMS)))
+        _PROGRAMS[cache_key] = programs
     initial_state, run_segment, compiled = programs
 
     t0 = time.perf_counter()
@@ -415,7 +450,10 @@ def pareto_front(
     t_compile = t_init
     t_run = 0.0
     last = None
-    report = progress if callable(progress) else (_print_progress if progress else None)
+    report(dict(task="pareto_front", event="start", segments=segments, steps=steps, n_points=n_pts,
+                restarts=restarts, compile_s=t_compile, resumed_segments=done,
+                message=f"{n_pts} front points x {restarts} restarts, {steps} steps in {segments} segments"
+                        + (f"; resumed {done}/{segments} segments from {checkpoint}" if done else "")))
     for i in range(done, segments):
         n = seg_len[i]
         if n not in compiled:  # ahead-of-time compilation, timed separately
@@ -433,10 +471,12 @@ def pareto_front(
         hist["hv"].append(hv)
         if checkpoint is not None:
             _save_checkpoint(checkpoint, state, i + 1, fingerprint, cfg)
-        if report is not None:
-            report(dict(segment=i + 1, segments=segments, step=hist["step"][-1], steps=steps, hv=hv,
-                        ok=int(ok.sum()), total=ok.size, n_bad=int(np.asarray(state.n_bad).sum()),
-                        wall_s=t_run, compile_s=t_compile))
+        hv_text = "" if not np.isfinite(hv) else f"  HV={hv:.6g}"
+        report(dict(task="pareto_front", event="segment", segment=i + 1, segments=segments, step=hist["step"][-1],
+                    steps=steps, hv=hv, ok=int(ok.sum()), total=ok.size, n_bad=int(np.asarray(state.n_bad).sum()),
+                    wall_s=t_run, compile_s=t_compile,
+                    message=f"segment {i + 1}/{segments}  step {hist['step'][-1]}/{steps}  ok {int(ok.sum())}/{ok.size}"
+                            f"{hv_text}  (run {t_run:.1f} s, compile {t_compile:.1f} s)"))
     if last is None:  # resumed from a finished checkpoint: evaluate only
         _, F, ok, sc, aux = run_segment(state, scalarisations, 0)
     else:
@@ -445,6 +485,10 @@ def pareto_front(
     sc = np.where(ok, sc, np.inf)
     front = nondominated(F.reshape(-1, F.shape[-1]), ok.reshape(-1)).reshape(ok.shape)
     cfg["n_bad_steps"] = int(np.asarray(state.n_bad).sum())
+    report(dict(task="pareto_front", event="end", wall_s=t_run, compile_s=t_compile, ok=int(ok.sum()), total=ok.size,
+                n_front=int(front.sum()),
+                message=f"done: {int(front.sum())} front points from {int(ok.sum())}/{ok.size} ok final points "
+                        f"(run {t_run:.1f} s, compile {t_compile:.1f} s)"))
     return FrontResult(
         params=jax.tree_util.tree_map(np.asarray, state.params),
         F=F, ok=ok, scalar=sc, best=np.argmin(sc, axis=1), front_mask=front,
@@ -453,7 +497,11 @@ def pareto_front(
     )
 
 
-_PROGRAMS: dict = {}  # compiled programs, reused by later calls with the same objective/optimizer/shapes
+# Compiled programs of recent front runs, keyed by (objective, init, optimizer, shapes): a later call
+# with the same callables and shapes reuses them.  Bounded like jaxqtm.sweep's cache, so that new
+# lambda objectives (a notebook cell run again) do not keep every old program alive.
+_PROGRAMS: dict = {}
+_PROGRAMS_MAX = 16
 
 
 def _build_programs(objective_fn, init_params_fn, optimizer, n_pts, restarts):
@@ -505,12 +553,6 @@ def _build_programs(objective_fn, init_params_fn, optimizer, n_pts, restarts):
         return st, F, ok, sc, aux
 
     return initial_state, run_segment, {}
-
-
-def _print_progress(d):
-    hv = "" if not np.isfinite(d["hv"]) else f"  HV={d['hv']:.6g}"
-    print(f"  segment {d['segment']}/{d['segments']}  step {d['step']}/{d['steps']}  ok {d['ok']}/{d['total']}"
-          f"{hv}  (run {d['wall_s']:.1f} s, compile {d['compile_s']:.1f} s)", flush=True)
 
 
 def _fingerprint(cfg, state, scal):

@@ -28,6 +28,8 @@ import jax.numpy as jnp
 
 import jaxqtm.oscillators as osc
 
+from .._checks import check_int, check_positive
+
 
 RHO_MIN = 0.05
 
@@ -93,12 +95,9 @@ class FourierWaveform(eqx.Module):
     grid: int = eqx.field(static=True, default=0)
 
     def __check_init__(self):
-        if self.harmonics < 1:
-            raise ValueError(f"harmonics must be >= 1, got {self.harmonics}")
-        if self.n_osc < 1:
-            raise ValueError(f"n_osc must be >= 1, got {self.n_osc}")
-        if not self.g_max > 0:
-            raise ValueError(f"g_max must be > 0, got {self.g_max}")
+        check_int(self.harmonics, "harmonics", 1)
+        check_int(self.n_osc, "n_osc", 1)
+        check_positive(self.g_max, "g_max")
         if self.grid and self.grid <= self.harmonics * jnp.pi / jnp.sqrt(2.0):
             raise ValueError(f"grid must exceed harmonics*pi/sqrt(2) = {self.harmonics * 2.2214:.1f}, got {self.grid}")
 
@@ -164,10 +163,8 @@ class MonochromaticWaveform(eqx.Module):
     equal_amplitudes: bool = eqx.field(static=True, default=False)
 
     def __check_init__(self):
-        if self.n_osc < 1:
-            raise ValueError(f"n_osc must be >= 1, got {self.n_osc}")
-        if not self.g_max > 0:
-            raise ValueError(f"g_max must be > 0, got {self.g_max}")
+        check_int(self.n_osc, "n_osc", 1)
+        check_positive(self.g_max, "g_max")
 
     def init(self, key):
         kp, ko = jax.random.split(key)

@@ -23,9 +23,10 @@ the formula above is the principal value, which equals the regular integral.
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
+import numpy as np
 
+from .._numerics import bose
 from .._special import digamma_pair
 from ._polesum import PoleSum
 
@@ -65,7 +66,7 @@ def plain_integral(r: PoleSum):
 # Two temperatures: int R(w) [coth(a) coth(b) - 1] dw, a = (w + Omega)/2T1, b = w/2T2.
 #
 # For T1 = T2 = T the identity coth(a)coth(b) - 1 = coth(a - b)(coth(b) - coth(a)) with
-# a - b = Omega/2T reduces it exactly to ``n_integral`` (see ``k12_integral``). For T1 != T2
+# a - b = Omega/2T reduces it exactly to ``n_integral`` (``_noise.ExactIsothermal``). For T1 != T2
 # the product of two coth's with incommensurate Matsubara lattices has no closed form, so
 # we integrate numerically, but in a way whose accuracy does not depend on resonance widths:
 #  1. every pole p_k of R closer to the real axis than pi*min(T1, T2) is subtracted with
@@ -79,14 +80,13 @@ def plain_integral(r: PoleSum):
 # Accuracy ~1e-12 relative against mpmath (tests/oscillators); cost ~100 nodes per breakpoint.
 # ----------------------------------------------------------------------------
 
-_TS_LEVEL = 3.2  # t-range of the tanh-sinh / exp-sinh rules
-_TS_NODES = 96  # nodes per side per panel (48 leaves ~1e-9 errors on long panels, tests/oscillators)
+TS_LEVEL = 3.2  # t-range of the tanh-sinh rules (default of ``TanhSinh.level``)
+TS_NODES = 96  # nodes per side per panel (48 leaves ~1e-9 errors on long panels, tests/oscillators)
+ES_LEVEL = 4.0  # t-range of the exp-sinh tail rules
 
 
-def _tanh_sinh_unit():
-    import numpy as np
-
-    t = np.linspace(-_TS_LEVEL, _TS_LEVEL, 2 * _TS_NODES + 1)
+def _tanh_sinh_unit(level=TS_LEVEL, nodes=TS_NODES):
+    t = np.linspace(-level, level, 2 * nodes + 1)
     h = t[1] - t[0]
     u = 0.5 * np.pi * np.sinh(t)
     # distance of the node from the left / right end of [0, 1], computed without cancellation
@@ -96,33 +96,26 @@ def _tanh_sinh_unit():
     return left, right, w
 
 
-def _exp_sinh_unit():
-    import numpy as np
-
-    t = np.linspace(-4.0, 4.0, 2 * _TS_NODES + 1)
+def _exp_sinh_unit(level=ES_LEVEL, nodes=TS_NODES):
+    t = np.linspace(-level, level, 2 * nodes + 1)
     h = t[1] - t[0]
     x = np.exp(0.5 * np.pi * np.sinh(t))
     w = h * 0.5 * np.pi * np.cosh(t) * x
     return x, w
 
 
-def _bose(x):
-    """1/(e^x - 1), with Re x clipped to +-700: the value is then exact to 1e-304 and the
-    gradient stays finite far out on the tails (no inf/inf)."""
-    x = jax.lax.complex(jnp.clip(jnp.real(x), -700.0, 700.0), jnp.imag(x)) if jnp.iscomplexobj(x) else jnp.clip(x, -700.0, 700.0)
-    return 1.0 / jnp.expm1(x)
-
-
 def _k12(w, t1, t2, omega):
     # coth(x) = 1 + 2 n(x), n(x) = 1/(e^{2x} - 1):  coth(a)coth(b) - 1 = 2 n_a + 2 n_b + 4 n_a n_b.
-    # This form never overflows (n -> 0 or -1 at large |x|), unlike cosh/sinh ratios.
-    na = _bose(2.0 * (w + omega) / (2.0 * t1))
-    nb = _bose(2.0 * w / (2.0 * t2))
+    # This form never overflows (n -> 0 or -1 at large |x|), unlike cosh/sinh ratios; ``bose``
+    # clips |Re x| at 700, so far-tail values are exact and gradients finite.
+    na = bose(1.0, 2.0 * (w + omega) / (2.0 * t1))
+    nb = bose(1.0, 2.0 * w / (2.0 * t2))
     return 2.0 * na + 2.0 * nb + 4.0 * na * nb
 
 
-def k12_quadrature(r: PoleSum, t1, t2, omega, r_direct=None):
-    """int dw R(w) [coth((w+Omega)/2T1) coth(w/2T2) - 1] for T1 != T2 (see notes above).
+def k12_quadrature(r: PoleSum, t1, t2, omega, r_direct=None, *, nodes=TS_NODES, level=TS_LEVEL,
+                   tail_level=ES_LEVEL):
+    """int dw R(w) [coth((w+Omega)/2T1) coth(w/2T2) - 1] for any T1, T2 (see notes above).
 
     ``r_direct(ws) -> (M, *batch)`` optionally evaluates R on real nodes from its factors.
     Near the removable points R -> 0 while each pole term of the partial-fraction sum stays
@@ -157,33 +150,20 @@ def k12_quadrature(r: PoleSum, t1, t2, omega, r_direct=None):
     # ones already give every distinct real part (half as many panels as all poles would)
     re_upper = jnp.sort(jnp.where(jnp.imag(poles) > 0, jnp.real(poles), jnp.inf))[: poles.shape[0] // 2]
     breaks = jnp.sort(jnp.concatenate([re_upper, jnp.stack([jnp.zeros(()), -jnp.asarray(omega, float)])]))
-    left, right, wts = _tanh_sinh_unit()
+    left, right, wts = _tanh_sinh_unit(level, nodes)
     lo, hi = breaks[:-1], breaks[1:]
     length = hi - lo
     # nodes measured from the nearer end keep full relative precision near each breakpoint
     xs = jnp.where(left[None, :] <= 0.5, lo[:, None] + length[:, None] * left[None, :],
                    hi[:, None] - length[:, None] * right[None, :])
     ws_panel = (length[:, None] * wts[None, :]).reshape(-1)
-    xe, we = _exp_sinh_unit()
+    xe, we = _exp_sinh_unit(tail_level, nodes)
     scale = jnp.maximum(jnp.maximum(t1, t2), 1e-300)
     x_right = breaks[-1] + scale * xe
     x_left = breaks[0] - scale * xe
-    nodes = jnp.concatenate([xs.reshape(-1), x_right, x_left])
+    xs_all = jnp.concatenate([xs.reshape(-1), x_right, x_left])
     weights = jnp.concatenate([ws_panel, scale * we, scale * we])
-    vals = integrand(nodes)
+    vals = integrand(xs_all)
     total = jnp.tensordot(weights, vals, axes=(0, 0))
     return total + sub_exact
 
-
-def k12_integral(r: PoleSum, t1, t2, omega, r_direct=None):
-    """int dw R(w) [coth(a)coth(b) - 1] for any T1, T2 (the ``isothermal=None`` path).
-
-    At T1 = T2 the value is the exact isothermal one, but its derivatives with respect to
-    T1 and T2 *separately* must come from the two-temperature kernel (the isothermal closed
-    form only knows their sum): value from the exact form, derivative from the quadrature.
-    """
-    iso_t = jnp.where(t1 == t2, t1, 1.0)
-    iso = -n_integral(r, iso_t, iso_t, omega) / jnp.tanh(omega / (2.0 * iso_t))
-    general = k12_quadrature(r, t1, t2, omega, r_direct)
-    iso_value = jax.lax.stop_gradient(iso) + (general - jax.lax.stop_gradient(general))
-    return jnp.where(t1 == t2, iso_value, general)

@@ -21,23 +21,49 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array
 
+from .._checks import check_type
+from .._results import RESULTS, codes, finish, first_failure, is_successful
 from . import _integrals as I
 from ._polesum import product_decaying
 from .machine import OscillatorMachine, _r_noise_direct, _rationals
 
 
 class AsymptoticCoefficients(eqx.Module):
+    """Coefficients of appendix D; ``result`` flags invalid machines (NaN coefficients)."""
+
     alpha_ad: Array  # (N,)
     dalpha_ad: Array  # (2,)  (+/- for A/B)
     d_ad: Array  # (N,)
     alpha_dia: Array  # (N,)
     dalpha_dia: Array  # (2,)
     dbeta_dia: Array  # (2,)  coefficient of coth(Omega/2T1), see (D9): dbeta = coth(Omega/2T1) * dbeta_dia
+    result: RESULTS
+
+    @property
+    def ok(self) -> Array:
+        return is_successful(self.result)
+
+    @property
+    def status(self) -> Array:
+        return codes(self.result)
+
+
+def asymptotic_coefficients(machine: OscillatorMachine, *, throw: bool = True) -> AsymptoticCoefficients:
+    """Coefficients of appendix D for a two-oscillator machine (phi = pi/2).
+
+    Concrete parameters are checked in Python (``ValueError``); under tracing an invalid
+    machine comes back with ``result = RESULTS.invalid_parameters`` and NaN coefficients
+    (raising instead with ``throw=True``, the default).
+    """
+    check_type(machine, "machine", OscillatorMachine)
+    if machine.medium.n != 2:
+        raise ValueError(f"asymptotic_coefficients needs a two-oscillator medium (A, B); it has {machine.medium.n}")
+    machine.validate()
+    return finish(_asymptotic_coefficients(machine), throw=throw, what="jaxqtm.oscillators.asymptotic_coefficients")
 
 
 @eqx.filter_jit
-def asymptotic_coefficients(machine: OscillatorMachine) -> AsymptoticCoefficients:
-    """Coefficients of appendix D for a two-oscillator machine (phi = pi/2)."""
+def _asymptotic_coefficients(machine: OscillatorMachine) -> AsymptoticCoefficients:
     t1, t2 = machine.T1, machine.T2
     rat = _rationals(machine)
     c = 1.0 / (4.0 * jnp.pi)
@@ -64,4 +90,9 @@ def asymptotic_coefficients(machine: OscillatorMachine) -> AsymptoticCoefficient
     dalpha_dia = jnp.stack([xx4[0, 1], -xx4[0, 1]])  # (D9), first line: +/- for A/B
     plain = jnp.real(I.plain_integral(rat.chi_re))[0, 1] * c
     dbeta_dia = jnp.stack([-plain, plain])  # (D9), second line without its coth(Omega/2T1)
-    return AsymptoticCoefficients(alpha_ad, dalpha_ad, d_ad, alpha_dia, dalpha_dia, dbeta_dia)
+    fields = (alpha_ad, dalpha_ad, d_ad, alpha_dia, dalpha_dia, dbeta_dia)
+    valid = machine.valid()
+    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in fields]))
+    fields = [jnp.where(valid, x, jnp.nan) for x in fields]
+    return AsymptoticCoefficients(*fields, result=first_failure((~valid, RESULTS.invalid_parameters),
+                                                                  (~finite, RESULTS.nonfinite)))

@@ -36,24 +36,16 @@ import dataclasses
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
-from jaxtyping import Array, ArrayLike
+from jaxtyping import Array
 
-from .._validate import as_float as _as_float, require_finite, require_positive
+from .._checks import as_float as _as_float, check_positive, check_type
+from .._results import RESULTS, codes, finish, first_failure, is_successful, message, name_of
 from . import _integrals as I
+from ._noise import AbstractNoiseIntegral, Auto
 from ._polesum import PoleSum, product_decaying
 from .drives import Drive
 from .medium import WorkingMedium
 from .spectral import SpectralDensity
-
-STATUS_OK = 0
-STATUS_INVALID_PARAMETERS = 1
-STATUS_NONFINITE = 2
-STATUS_MESSAGES = {
-    STATUS_OK: "ok",
-    STATUS_INVALID_PARAMETERS: "invalid parameters (T <= 0, gamma2 <= 0, Omega <= 0, resonant or non-positive frequencies, NaN)",
-    STATUS_NONFINITE: "non-finite result",
-}
 
 
 class OscillatorMachine(eqx.Module):
@@ -65,14 +57,29 @@ class OscillatorMachine(eqx.Module):
     T2: Array = eqx.field(converter=_as_float)
 
     def validate(self):
+        """Python-level checks on concrete values (``ValueError`` naming the parameter)."""
         self.medium.validate()
         self.bath1.validate("bath1")
-        require_positive(self.T1, "T1")
-        require_positive(self.T2, "T2")
+        check_positive(self.T1, "T1")
+        check_positive(self.T2, "T2")
+
+    def valid(self):
+        """Traced form of the checks (boolean scalar): T1, T2 > 0, the medium's conditions and
+        every float leaf finite."""
+        ok = (self.T1 > 0) & (self.T2 > 0) & self.medium.valid()
+        for x in jax.tree_util.tree_leaves(self):
+            if eqx.is_array_like(x):
+                ok = ok & jnp.all(jnp.isfinite(jnp.asarray(x)))
+        return ok
 
 
 class Observables(eqx.Module):
-    """Period-averaged observables of one parameter point (arrays over oscillators l where noted)."""
+    """Period-averaged observables of one parameter point (arrays over oscillators l where noted).
+
+    ``result`` (a :class:`jaxqtm.RESULTS` item) says whether the point is valid:
+    ``RESULTS.invalid_parameters`` (NaN observables) or ``RESULTS.nonfinite``; ``ok`` and
+    ``status`` (its integer code, 0 = successful) are properties.
+    """
 
     P0: Array  # (N,) P_l^(0)
     dP: Array  # (N,) delta P_l
@@ -93,7 +100,17 @@ class Observables(eqx.Module):
     eta_work: Array  # -P_A / P_B where P_A < 0 < P_B (work-to-work converter, N = 2), else NaN
     eta_heat: Array  # -P / J_hot where P < 0 < J_hot (heat engine), else NaN
     first_law_residual: Array  # (P + J1 + J2)/(|P|+|J1|+|J2|) with J1 from its own integral
-    status: Array  # int, see STATUS_MESSAGES
+    result: RESULTS
+
+    @property
+    def ok(self) -> Array:
+        """Boolean (batched like the result): ``result == RESULTS.successful``."""
+        return is_successful(self.result)
+
+    @property
+    def status(self) -> Array:
+        """Integer code of ``result`` (0 = successful; see ``jaxqtm._results.name_of``)."""
+        return codes(self.result)
 
     def to_dict(self, names=("A", "B")):
         """Flat dict with the paper's names (P_A, Q_PA, ...), Python floats."""
@@ -118,8 +135,10 @@ class Observables(eqx.Module):
             out["pearson_C"] = float(self.pearson[0, 1])
             out["pearson_like_C_tilde"] = float(self.pearson_like[0, 1])
             out["eta_work"] = float(self.eta_work)
-        out["status"] = int(self.status)
-        out["status_message"] = STATUS_MESSAGES.get(int(self.status), "?")
+        code = int(self.status)
+        out["status"] = code
+        out["result"] = name_of(code)
+        out["status_message"] = message(code) or "ok"
         return out
 
 
@@ -162,15 +181,21 @@ def _rationals(machine: OscillatorMachine) -> _Rationals:
     )
 
 
-def _r_noise_direct(machine: OscillatorMachine, w):
-    """R(w') = J_1(w' + w) chi''(w') evaluated from its factors on real nodes."""
+class _NoiseFactors(eqx.Module):
+    """R(w') = J_1(w' + w) chi''(w') evaluated from its factors on real nodes, (M,) -> (M, N, N)
+    (a pytree, so that noise strategies can differentiate through it)."""
 
-    def f(ws):
-        j = machine.bath1.J(ws + w)
-        chi_im = jnp.imag(machine.medium.chi_many(ws + 0j))
+    machine: OscillatorMachine
+    w: Array
+
+    def __call__(self, ws):
+        j = self.machine.bath1.J(ws + self.w)
+        chi_im = jnp.imag(self.machine.medium.chi_many(ws + 0j))
         return j[:, None, None] * chi_im
 
-    return f
+
+def _r_noise_direct(machine: OscillatorMachine, w) -> _NoiseFactors:
+    return _NoiseFactors(machine, jnp.asarray(w, dtype=float))
 
 
 def _power_kernels(rat: _Rationals, t1, t2, w):
@@ -183,7 +208,7 @@ def _power_kernels(rat: _Rationals, t1, t2, w):
     return r_p, i_n, jnp.real(k1 + k2) * c
 
 
-def _kernels(rat: _Rationals, t1, t2, w, isothermal: bool | None, r_direct=None):
+def _kernels(rat: _Rationals, t1, t2, w, noise: AbstractNoiseIntegral, r_direct=None):
     """(H, H2, D) matrices for drive frequency w (each divided by 4 pi); the power kernels are in
     ``_power_kernels``.
 
@@ -193,12 +218,7 @@ def _kernels(rat: _Rationals, t1, t2, w, isothermal: bool | None, r_direct=None)
     r_p = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
     h = I.n_integral(product_decaying(rat.uJ.shift(w), rat.chi_im, rat.uj_at(w)), t1, t2, w)
     h2 = I.n_integral(product_decaying(rat.J.shift(w), rat.chi_im_w, rat.j_at(w)), t1, t2, w)
-    if isothermal is True:
-        d = -I.n_integral(r_p, t1, t2, w) / jnp.tanh(w / (2.0 * t1))
-    elif isothermal is False:
-        d = I.k12_quadrature(r_p, t1, t2, w, r_direct)
-    else:
-        d = I.k12_integral(r_p, t1, t2, w, r_direct)
+    d = noise.integral(r_p, t1, t2, w, r_direct)
     return tuple(jnp.real(x) * c for x in (h, h2, d))
 
 
@@ -224,23 +244,17 @@ def _powers(rat, t1, t2, drive: Drive, omega):
     return p0.sum(0), dp.sum(0)
 
 
-def _validity(machine: OscillatorMachine, omega):
-    om = machine.medium.omega
-    ok = (machine.T1 > 0) & (machine.T2 > 0) & (machine.medium.gamma2 > 0) & (omega > 0)
-    ok = ok & jnp.all(om > 0)
-    if machine.medium.configuration == "joint" and om.shape[0] > 1:
-        d = jnp.where(jnp.eye(om.shape[0], dtype=bool), jnp.inf, jnp.abs(om[:, None] - om[None, :]))
-        ok = ok & (jnp.min(d) > 1e-6 * jnp.max(om))
-    leaves = [x for x in jax.tree_util.tree_leaves((machine, omega)) if eqx.is_array_like(x)]
-    for x in leaves:
-        ok = ok & jnp.all(jnp.isfinite(jnp.asarray(x)))
-    return ok
+def _validity(machine: OscillatorMachine, omega, noise: AbstractNoiseIntegral):
+    """Traced validity of one point: the same conditions as the boundary checks."""
+    omega = jnp.asarray(omega)
+    return machine.valid() & (omega > 0) & jnp.isfinite(omega) & noise.valid(machine.T1, machine.T2)
 
 
-def _observables(machine: OscillatorMachine, drive: Drive, omega, isothermal):
-    if isothermal is True:
+def _observables(machine: OscillatorMachine, drive: Drive, omega, noise: AbstractNoiseIntegral):
+    valid = _validity(machine, omega, noise)
+    if noise.isothermal:
         # isothermal machine at T = T1: T2 is not used, and derivatives with respect to T1
-        # are taken along T1 = T2 = T (use isothermal=None/False for separate T1, T2 gradients)
+        # are taken along T1 = T2 = T (use noise=Auto() or TanhSinh() for separate T1, T2 gradients)
         machine = dataclasses.replace(machine, T2=machine.T1)
     t1, t2 = machine.T1, machine.T2
     rat = _rationals(machine)
@@ -254,7 +268,7 @@ def _observables(machine: OscillatorMachine, drive: Drive, omega, isothermal):
 
     def one(nh, fh, ph):
         w = nh * omega
-        kh, kh2, kd = _kernels(rat, t1, t2, w, isothermal, _r_noise_direct(machine, w))
+        kh, kh2, kd = _kernels(rat, t1, t2, w, noise, _r_noise_direct(machine, w))
         cosd = jnp.cos(ph[None, :] - ph[:, None])
         ff = fh[:, None] * fh[None, :]
         j1 = jnp.sum(ff * cosd * kh)
@@ -289,49 +303,50 @@ def _observables(machine: OscillatorMachine, drive: Drive, omega, isothermal):
     j_hot = jnp.where(t1 >= t2, j1, j2)
     eta_heat = jnp.where((p_tot < 0) & (j_hot > 0), -p_tot / j_hot, jnp.nan)
 
-    obs = Observables(p0, dp, p_l, p_tot, j1, j2, sdot, d_l, d_p, q_l, q_p, v_l, dpdo, xx, pearson,
-                      pearson_like, jnp.asarray(eta_work), eta_heat, first_law, jnp.asarray(STATUS_OK))
-    valid = _validity(machine, omega)
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in (p_l, j1, d_l, d_p, xx, dpdo)]))
-    status = jnp.where(~valid, STATUS_INVALID_PARAMETERS, jnp.where(finite, STATUS_OK, STATUS_NONFINITE))
+    fields = (p0, dp, p_l, p_tot, j1, j2, sdot, d_l, d_p, q_l, q_p, v_l, dpdo, xx, pearson, pearson_like,
+              jnp.asarray(eta_work), eta_heat, first_law)
     # flagged points carry NaN, never silent numbers
-    obs = jax.tree_util.tree_map(lambda x: jnp.where(valid, x, jnp.nan) if jnp.issubdtype(x.dtype, jnp.floating) else x, obs)
-    return dataclasses.replace(obs, status=status.astype(jnp.int32))
+    fields = [jnp.where(valid, x, jnp.nan) for x in fields]
+    result = first_failure((~valid, RESULTS.invalid_parameters), (~finite, RESULTS.nonfinite))
+    return Observables(*fields, result=result)
 
 
 _observables_jit = eqx.filter_jit(_observables)
 
 
-def _is_concrete(tree) -> bool:
-    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(tree))
-
-
-def observables(machine: OscillatorMachine, drive: Drive, omega_drive, *, isothermal: bool | None = None) -> Observables:
+def observables(machine: OscillatorMachine, drive: Drive, omega_drive, *,
+                noise: AbstractNoiseIntegral = Auto(), throw: bool = True) -> Observables:
     """Every period-averaged observable of the driven oscillator machine at one parameter point.
 
     **Arguments:**
     - ``machine``: ``OscillatorMachine`` (working medium, bath-1 spectral density, T1, T2).
     - ``drive``: a ``Drive`` (``Monochromatic``, ``PowerLawWeights``, ``FourierDrive``).
     - ``omega_drive``: the drive frequency Omega > 0.
-    - ``isothermal``: ``True``: an isothermal machine at T = T1 (T2 must equal T1 and is not
-      used; gradients with respect to T1 are along T1 = T2; the noise uses its exact isothermal
-      form, the fastest path). ``False``: the two-temperature noise kernel is integrated
-      numerically (tanh-sinh, ~1e-13). ``None`` (default): decided from concrete inputs, or
-      per point under tracing (exact value at T1 = T2 with separate T1, T2 derivatives).
+    - ``noise``: how the noise kernel is integrated. ``Auto()`` (default): exact where
+      T1 == T2, two-temperature quadrature elsewhere, decided per point at run time (separate
+      T1, T2 derivatives everywhere). ``ExactIsothermal()``: T1 == T2 required, the machine
+      is evaluated at T = T1 (derivatives along T1 = T2), the fastest path. ``TanhSinh(...)``:
+      always the quadrature (~1e-13).
+    - ``throw``: with ``True`` (default) a failed point raises (``jaxqtm._results.ResultError``
+      for concrete inputs, an ``eqx.error_if`` runtime error under ``jit``/``vmap``); with
+      ``False`` the result comes back flagged: ``result`` is ``RESULTS.invalid_parameters``
+      (NaN observables) or ``RESULTS.nonfinite``. Batched work passes ``throw=False``.
 
-    Works under ``jit``, ``vmap`` and ``grad`` (with respect to every float leaf of
-    ``machine``, ``drive`` and ``omega_drive``). With concrete inputs, invalid parameters raise
-    ``ValueError`` naming the parameter; under tracing they come back with
-    ``status = STATUS_INVALID_PARAMETERS`` and NaN observables.
+    **Returns:** an ``Observables``.
+
+    One code path for concrete and traced inputs: concrete values are first checked in Python
+    (``ValueError`` naming the parameter and its allowed range; traced values are skipped
+    there), then the same jit-compiled kernel runs. Works under ``jit``, ``vmap`` and ``grad``
+    (with respect to every float leaf of ``machine``, ``drive`` and ``omega_drive``).
     """
+    check_type(machine, "machine", OscillatorMachine)
+    check_type(drive, "drive", Drive)
+    check_type(noise, "noise", AbstractNoiseIntegral)
     omega_drive = jnp.asarray(omega_drive, dtype=float)
-    if _is_concrete((machine, drive, omega_drive)):
-        machine.validate()
-        drive.validate(machine.medium.n)
-        require_positive(omega_drive, "Omega (drive frequency)")
-        if isothermal is None:
-            isothermal = bool(np.asarray(machine.T1) == np.asarray(machine.T2))
-        if isothermal and float(machine.T1) != float(machine.T2):
-            raise ValueError(f"isothermal=True needs T1 == T2, got T1={machine.T1}, T2={machine.T2}")
-        return _observables_jit(machine, drive, omega_drive, isothermal)
-    return _observables(machine, drive, omega_drive, isothermal)
+    machine.validate()
+    drive.validate(machine.medium.n)
+    check_positive(omega_drive, "Omega (drive frequency)")
+    noise.check(machine.T1, machine.T2)
+    out = _observables_jit(machine, drive, omega_drive, noise)
+    return finish(out, throw=throw, what="jaxqtm.oscillators.observables")

@@ -31,14 +31,12 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, ArrayLike
+from jaxtyping import Array
 
-from .._sequence import after
+from .._checks import check_finite, check_positive, check_type, concrete
+from .._numerics import after
+from ._configuration import RESONANCE_RTOL, AbstractConfiguration, Joint
 from ._polesum import PoleSum, imag_part, real_part
-from .._validate import require_finite, require_positive
-
-JOINT = "joint"
-INDEPENDENT = "independent"
 
 
 class WorkingMedium(eqx.Module):
@@ -47,18 +45,19 @@ class WorkingMedium(eqx.Module):
     **Arguments:**
     - ``omega``: (N,) oscillator frequencies (the paper: (omega_A, omega_B)).
     - ``gamma2``: damping strength of bath 2 (J_2 = gamma2 w).
-    - ``configuration``: ``"joint"`` (common baths) or ``"independent"`` (own baths).
+    - ``configuration``: ``Joint()`` (one common bath 2, the default) or ``Independent()``
+      (each oscillator on its own bath 2).
     """
 
     omega: Array
     gamma2: Array
-    configuration: str = eqx.field(static=True, default=JOINT)
+    configuration: AbstractConfiguration
 
-    def __init__(self, omega, gamma2, configuration: str = JOINT):
+    def __init__(self, omega, gamma2, configuration: AbstractConfiguration = Joint()):
         self.omega = jnp.asarray(omega, dtype=float)
         self.gamma2 = jnp.asarray(gamma2, dtype=jnp.result_type(float))
-        if configuration not in (JOINT, INDEPENDENT):
-            raise ValueError(f"configuration must be 'joint' or 'independent', got {configuration!r}")
+        check_type(configuration, "configuration", AbstractConfiguration,
+                   "jaxqtm.oscillators.Joint() or jaxqtm.oscillators.Independent()")
         self.configuration = configuration
 
     @property
@@ -66,33 +65,37 @@ class WorkingMedium(eqx.Module):
         return self.omega.shape[-1]
 
     def coupling_pattern(self):
-        n = self.n
-        if self.configuration == JOINT:
-            return jnp.ones((n, n))
-        return jnp.eye(n)
+        return self.configuration.coupling_pattern(self.n)
 
-    def validate(self, resonance_tol: float = 1e-6) -> None:
-        om = np.asarray(self.omega, dtype=float) if _is_concrete(self.omega) else None
-        require_positive(self.gamma2, "gamma2", allow_zero=True)
+    def valid(self):
+        """Traced form of :meth:`validate` (boolean scalar): gamma2 > 0, omega > 0, no
+        resonant pair (same conditions, same tolerance)."""
+        om = self.omega
+        return (self.gamma2 > 0) & jnp.all(om > 0) & ~jnp.any(self.configuration.resonant(om))
+
+    def validate(self) -> None:
+        """Python-level checks on concrete values (raises ``ValueError`` naming the parameter)."""
+        check_positive(self.gamma2, "gamma2", allow_zero=True)
+        g2 = concrete(self.gamma2)
+        if g2 is not None and np.any(g2 == 0):
+            raise ValueError("gamma2 = 0 is outside its allowed range > 0: without the static bath the "
+                             "oscillators have no steady state")
+        om = concrete(self.omega)
         if om is None:
             return
-        require_finite(om, "omega")
         if om.ndim != 1 or om.size < 1:
             raise ValueError(f"omega must be a 1-D array of oscillator frequencies, got shape {om.shape}")
-        if np.any(om <= 0):
-            raise ValueError(f"oscillator frequencies omega must be > 0, got {om}")
-        if self.configuration == JOINT and om.size > 1:
-            d = np.where(np.eye(om.size, dtype=bool), np.inf, np.abs(om[:, None] - om[None, :]))
-            i, j = np.unravel_index(np.argmin(d), d.shape)
-            if d[i, j] <= resonance_tol * max(om[i], om[j]):
-                raise ValueError(
-                    f"omega[{i}] = {om[i]} and omega[{j}] = {om[j]} are resonant (|difference| <= "
-                    f"{resonance_tol} relative): with a common bath the relative coordinate is a "
-                    "dissipation-free normal mode and there is no steady state (seed 001, sec. III). "
-                    "Use distinct frequencies, e.g. omega_B = 0.6 omega_A."
-                )
-        if float(np.asarray(self.gamma2)) == 0.0:
-            raise ValueError("gamma2 must be > 0: without the static bath the oscillators have no steady state")
+        check_finite(om, "omega")
+        check_positive(om, "omega")
+        bad = np.triu(np.asarray(self.configuration.resonant(om)), 1)
+        if np.any(bad):
+            i, j = (int(k[0]) for k in np.nonzero(bad))
+            raise ValueError(
+                f"omega[{i}] = {om[i]} and omega[{j}] = {om[j]} are resonant (|difference| <= "
+                f"{RESONANCE_RTOL} relative): with a common bath the relative coordinate is a "
+                "dissipation-free normal mode and there is no steady state (seed 001, sec. III). "
+                "Use distinct frequencies, e.g. omega_B = 0.6 omega_A."
+            )
 
     def matrix(self, w):
         """M(w) = K - w^2 - i w gamma2 C."""
@@ -161,7 +164,7 @@ class WorkingMedium(eqx.Module):
         c2 = jnp.stack([-b, a], -1)
         use1 = (jnp.abs(d) ** 2 + jnp.abs(b) ** 2) >= (jnp.abs(a) ** 2 + jnp.abs(b) ** 2)
         c = jnp.where(use1[:, None], c1, c2)
-        gp = -2.0 * p[:, None, None] * jnp.eye(2) - 1j * g[None]
+        gp = -2.0 * p[:, None, None] * jnp.eye(2)[None] - 1j * g[None]
         den = jnp.einsum("ki,kij,kj->k", c, gp, c)
         res = c[:, :, None] * c[:, None, :] / den[:, None, None]
         return PoleSum(jnp.zeros((0, 2, 2), complex), p, res)
@@ -200,7 +203,7 @@ class WorkingMedium(eqx.Module):
         p_val, res_val = jax.lax.stop_gradient(jax.vmap(polish)(p_eig))
         # Keep every LAPACK call of this function in one dependency chain (eig -> solves -> svd
         # -> inv): two concurrent batched LAPACK calls can deadlock jaxlib 0.10.2 on CPU
-        # (see jaxqtm/_sequence.py).
+        # (see jaxqtm/_numerics.py, ``after``).
         v = after(v, (p_val, res_val))
         res_eig = -jnp.einsum("ik,kj->kij", v[:n, :], jnp.linalg.inv(v)[:, n:])
         p = p_val + (p_eig - jax.lax.stop_gradient(p_eig))
@@ -221,10 +224,3 @@ class WorkingMedium(eqx.Module):
         c = jnp.imag(self.chi(w + 0j))
         return jnp.linalg.eigh(0.5 * (c + c.T))
 
-
-def _is_concrete(x) -> bool:
-    try:
-        np.asarray(x)
-        return True
-    except Exception:
-        return False

@@ -18,10 +18,10 @@ import abc
 
 import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Array, ArrayLike
+from jaxtyping import Array
 
 from ._polesum import PoleSum, imag_part, real_part
-from .._validate import as_float as _as_float, require_finite, require_positive
+from .._checks import as_float as _as_float, check_positive, concrete
 
 
 class SpectralDensity(eqx.Module):
@@ -87,7 +87,7 @@ class Ohmic(SpectralDensity):
         return 1j * self.gamma * z
 
     def validate(self, name="bath1"):
-        require_positive(self.gamma, f"{name}.gamma", allow_zero=True)
+        check_positive(self.gamma, f"{name}.gamma", allow_zero=True)
 
 
 class DrudeLorentz(SpectralDensity):
@@ -114,8 +114,8 @@ class DrudeLorentz(SpectralDensity):
         return 1j * self.gamma * z * self.omega_c / (self.omega_c - 1j * z)
 
     def validate(self, name="bath1"):
-        require_positive(self.gamma, f"{name}.gamma", allow_zero=True)
-        require_positive(self.omega_c, f"{name}.omega_c")
+        check_positive(self.gamma, f"{name}.gamma", allow_zero=True)
+        check_positive(self.omega_c, f"{name}.omega_c")
 
 
 class StructuredLorentzian(SpectralDensity):
@@ -150,10 +150,13 @@ class StructuredLorentzian(SpectralDensity):
         return self.d / (self.omega_1**2 - z**2 - 1j * self.gamma * z) - self.d / self.omega_1**2
 
     def validate(self, name="bath1"):
-        require_positive(self.gamma, f"{name}.gamma")
-        require_positive(self.omega_1, f"{name}.omega_1")
-        require_positive(self.d, f"{name}.d", allow_zero=True)
-        g, w1 = float(self.gamma), float(self.omega_1)
+        check_positive(self.gamma, f"{name}.gamma")
+        check_positive(self.omega_1, f"{name}.omega_1")
+        check_positive(self.d, f"{name}.d", allow_zero=True)
+        vals = concrete((self.gamma, self.omega_1))
+        if vals is None:
+            return
+        g, w1 = (float(v) for v in vals)
         if abs(g - 2 * w1) < 1e-8 * w1:
             raise ValueError(
                 f"{name}: critically damped structured Lorentzian (gamma = 2 omega_1 = {g}) has a double "

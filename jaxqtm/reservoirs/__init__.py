@@ -5,6 +5,12 @@ conserving; its dynamics from a product of thermal states is exact through singl
 matrices.  For each reservoir the package gives internal energy, heat and work under the
 "bare", "interaction" and minimal-dissipation (Colla & Breuer, PRA 105, 052216; Colla,
 Vacchini & Smirne, arXiv:2510.06929) assignments.  See ``energetics``.
+
+Failures are data: every result carries ``result`` (a ``jaxqtm.RESULTS`` item per time;
+``singular_generator`` where the reduced propagator G(t) is not invertible) and ``ok``;
+``energetics`` and ``time_local_generator`` take ``throw`` (default ``True``: raise; pass
+``throw=False`` for models whose G(t) is singular at some times).  The time axis is chunked by
+the chunking strategies of ``jaxqtm.sweep`` (``EnergeticsOptions(chunk=Fixed(64))``).
 """
 
 from ._dynamics import (

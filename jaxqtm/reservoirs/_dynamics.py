@@ -26,10 +26,17 @@ construction of the many-body generator in tests/reservoirs/test_generator.py.)
 
 from __future__ import annotations
 
+import functools
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from .._checks import check_range
+from .._chunking import AbstractChunking, ArrayBudget
+from .._numerics import is_traced
+from .._results import RESULTS, ResultError, codes, finish, first_failure, from_codes, is_successful, message, name_of
 from ._linalg import bose_matrix, propagators
 from ._model import ReservoirModel
 
@@ -56,48 +63,76 @@ def _side_slices(model, side):
     return (slice(0, n1), slice(n1, n)) if side == 1 else (slice(n1, n), slice(0, n1))
 
 
-def _chunked(fn, ts, chunk_size):
-    """In-graph chunking: ``fn`` (times (c,) -> pytree, leading axis c) via ``lax.map``."""
-    nt = ts.shape[0]
-    if nt <= chunk_size:
-        return fn(ts)
-    nc = -(-nt // chunk_size)
-    pad = nc * chunk_size - nt
-    tpad = jnp.concatenate([ts, jnp.broadcast_to(ts[-1], (pad,))]) if pad else ts
-    out = jax.lax.map(fn, tpad.reshape(nc, chunk_size))
-    return jax.tree_util.tree_map(lambda x: x.reshape((nc * chunk_size,) + x.shape[2:])[:nt], out)
+def _point_bytes(model) -> int:
+    """Bytes of the largest per-time array of the kernels: one (N1+N2)^2 complex128 matrix."""
+    n = model.n1 + model.n2
+    return 16 * n * n
 
 
-def _is_traced(*trees):
-    return any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(trees))
+@functools.partial(jax.jit, static_argnames=("kernel", "size", "static"))
+def _chunked(model, times, *, kernel, size, static=()):
+    """``kernel(model, tc, *static)`` (times (c,) -> pytree with leading axis c) over ``times`` in
+    chunks of ``size`` times: one compiled program, the chunks in a ``lax.map``.
 
-
-def _auto_chunk(chunk_size, n_modes):
-    """Default chunk: ~32 MiB per (chunk, N, N) complex array, between 8 and 256 times."""
-    if chunk_size is not None:
-        return int(chunk_size)
-    return int(max(8, min(256, (1 << 21) // max(1, n_modes * n_modes))))
-
-
-def _run_chunked(kernel, model, times, chunk_size, *static):
-    """Evaluate the jitted per-chunk ``kernel(model, tc, *static)`` over ``times``.
-
-    Concrete inputs: a Python loop over fixed-size chunks (one compilation, no XLA while
-    loop -- XLA:CPU's asynchronous while-loop execution was seen to deadlock intermittently
-    on busy machines).  Traced inputs (inside a user's jit/vmap/grad): ``lax.map`` in-graph.
+    The same program runs for concrete and for traced inputs (inside a user's ``jit``/``vmap``/
+    ``grad`` it is inlined).  The chunks of a ``lax.map`` run one after the other, in the
+    forward and in the backward pass, so no two chunks' batched LAPACK calls can run
+    concurrently (jaxlib 0.10.2 CPU deadlock, see :func:`jaxqtm._numerics.after`); inside a
+    chunk the two sides are ordered by ``after`` (``_pointwise``).
     """
     nt = times.shape[0]
-    if _is_traced(model, times):
-        return _chunked(lambda tc: kernel(model, tc, *static), times, chunk_size)
-    c = min(chunk_size, nt)
-    nc = -(-nt // c)
-    pad = nc * c - nt
+    if nt <= size:
+        return kernel(model, times, *static)
+    nc = -(-nt // size)
+    pad = nc * size - nt
     tpad = jnp.concatenate([times, jnp.broadcast_to(times[-1], (pad,))]) if pad else times
-    # Each chunk is awaited before the next is dispatched: with asynchronous dispatch two
-    # chunks would run concurrently, and two concurrent batched LAPACK calls deadlock the
-    # intra-op pool of jaxlib 0.10.2 on CPU (see README, "Known issue").
-    outs = [jax.block_until_ready(kernel(model, tpad[i * c:(i + 1) * c], *static)) for i in range(nc)]
-    return jax.tree_util.tree_map(lambda *xs: jnp.concatenate(xs, axis=0)[:nt], *outs)
+    out = jax.lax.map(lambda tc: kernel(model, tc, *static), tpad.reshape(nc, size))
+    return jax.tree_util.tree_map(lambda x: x.reshape((nc * size,) + x.shape[2:])[:nt], out)
+
+
+def _run_chunked(kernel, model, times, chunk: AbstractChunking, *static):
+    """Evaluate ``kernel`` over ``times`` in chunks chosen by ``chunk`` (see :func:`_chunked`)."""
+    if not isinstance(chunk, AbstractChunking):
+        raise TypeError(f"chunk must be ArrayBudget(...), Fixed(n) or Auto(...) (jaxqtm.sweep), got {chunk!r}")
+
+    def measure(size):
+        # Auto: bytes of the compiled one-chunk program (zeros of the same shapes stand in for
+        # traced inputs: the program is compiled here, outside the user's trace; under vmap the
+        # budget is per batch member)
+        stand_in = jax.tree_util.tree_map(lambda x: np.zeros(np.shape(x), x.dtype), model)
+        ma = _chunked.lower(stand_in, np.zeros((size,), times.dtype), kernel=kernel, size=size,
+                            static=static).compile().memory_analysis()
+        if ma is None:  # a backend without memory analysis: the per-time arrays only
+            return size * _point_bytes(model)
+        return int(ma.argument_size_in_bytes + ma.output_size_in_bytes + ma.temp_size_in_bytes
+                   - ma.alias_size_in_bytes)
+
+    size = chunk.choose(int(times.shape[0]), measure=measure, point_bytes=lambda: _point_bytes(model))
+    return _chunked(model, times, kernel=kernel, size=int(size), static=static)
+
+
+def _time_report(ts, code, label: str) -> list[str]:
+    """One line per failure code: ``label: name at k of n output time(s): t = ...: message``."""
+    ts = np.asarray(ts)
+    code = np.asarray(code)
+    lines = []
+    for k in dict.fromkeys(int(c) for c in code[code != 0]):  # codes in order of first appearance
+        bad = ts[code == k]
+        shown = ", ".join(f"{t:.6g}" for t in bad[:12]) + (" ..." if bad.size > 12 else "")
+        lines.append(f"{label}: {name_of(k)} at {bad.size} of {ts.size} output time(s): t = {shown}: {message(k)}")
+    return lines
+
+
+def _finish(out, *, throw: bool, what: str, report):
+    """``out`` with the ``throw`` policy: concrete failures raise ``ResultError`` with ``report(out)``
+    (the failed times); traced ones raise at run time through ``eqx.error_if`` (``finish``)."""
+    if throw and not is_traced(out.result):
+        text = report(out)
+        if text:
+            raise ResultError(f"{what} failed:\n{text}\nPass throw=False to get the flagged result instead "
+                              "(its .result and .ok say which times failed).")
+        return out
+    return finish(out, throw=throw, what=what)
 
 
 class _SideLocal(eqx.Module):
@@ -164,8 +199,11 @@ class TimeLocalGenerator(eqx.Module):
     **Fields** (leading axis = time): ``k`` effective Hamiltonian matrix (K_X = a^dag k a),
     ``loss`` A and ``gain`` B (Hermitian rate matrices of the dissipator, see module doc;
     not necessarily positive: negative eigenvalues signal non-Markovian back-flow),
-    ``sigma_min`` the smallest singular value of G(t) = [exp(-iht)]_XX, and ``ok`` = whether
-    the generator exists (sigma_min > tol).  Entries at times with ``ok == False`` are NaN.
+    ``sigma_min`` the smallest singular value of G(t) = [exp(-iht)]_XX and ``result``
+    (:class:`jaxqtm.RESULTS` per time): ``singular_generator`` where ``sigma_min <=
+    singular_tol`` (G(t) is not invertible: no exact generator exists; ``k``, ``loss``,
+    ``gain`` are NaN there), ``nonfinite`` where an input or output is not finite.
+    ``ok``: ``result == successful`` (a property).
     """
 
     ts: jax.Array
@@ -173,21 +211,24 @@ class TimeLocalGenerator(eqx.Module):
     loss: jax.Array
     gain: jax.Array
     sigma_min: jax.Array
-    ok: jax.Array
+    result: RESULTS
+
+    @property
+    def ok(self) -> jax.Array:
+        return is_successful(self.result)
 
 
 def _check_ts(ts):
     ts = jnp.asarray(ts, dtype=jnp.float64)
     if ts.ndim != 1 or ts.shape[0] < 1:
         raise ValueError(f"ts must be a non-empty 1-D array of times, got shape {ts.shape}")
-    if not isinstance(ts, jax.core.Tracer):
-        import numpy as np
-
-        tv = np.asarray(ts)
-        if not np.all(np.isfinite(tv)) or np.any(tv < 0):
-            raise ValueError("ts must be finite and >= 0 (times after the product-state preparation)")
-        if np.any(np.diff(tv) < 0):
-            raise ValueError("ts must be non-decreasing")
+    check_range(ts, "ts", 0.0)  # finite and >= 0: times after the product-state preparation
+    if not is_traced(ts):
+        d = np.diff(np.asarray(ts))
+        if np.any(d < 0):
+            i = int(np.flatnonzero(d < 0)[0])
+            raise ValueError(f"ts must be non-decreasing; ts[{i}] = {float(ts[i]):.6g} > ts[{i + 1}] = "
+                             f"{float(ts[i + 1]):.6g}")
     return ts
 
 
@@ -196,15 +237,23 @@ def _check_side(side):
         raise ValueError(f"side must be 1 or 2, got {side!r}")
 
 
-def correlation_matrix(model: ReservoirModel, ts, *, chunk_size: int | None = None):
-    """Exact C_ij(t) = <c_i^dag c_j>(t) for c = (a, b): shape (nt, N1+N2, N1+N2)."""
+def _check_singular_tol(tol):
+    if isinstance(tol, bool) or not isinstance(tol, float):
+        raise TypeError(f"singular_tol must be a float, got {tol!r} ({type(tol).__name__})")
+    check_range(tol, "singular_tol", 0.0, 1.0, lo_open=True, hi_open=True)
+
+
+def correlation_matrix(model: ReservoirModel, ts, *, chunk: AbstractChunking = ArrayBudget()):
+    """Exact C_ij(t) = <c_i^dag c_j>(t) for c = (a, b): shape (nt, N1+N2, N1+N2).
+
+    ``chunk``: times evaluated together (:class:`jaxqtm.sweep.ArrayBudget` (default, 32 MiB
+    per (chunk, N, N) array), ``Fixed(n)`` or ``Auto(memory_budget=...)``).
+    """
     ts = _check_ts(ts)
-    chunk = _auto_chunk(chunk_size, model.n1 + model.n2)
-    return _run_chunked(_correlation_chunk, model, ts, chunk)
+    return _run_chunked(_correlation_kernel, model, ts, chunk)
 
 
-@eqx.filter_jit
-def _correlation_chunk(model, tc):
+def _correlation_kernel(model, tc):
     h = model.full_hamiltonian()
     gamma0 = initial_correlations(model)
     u = propagators(h, tc)
@@ -212,29 +261,37 @@ def _correlation_chunk(model, tc):
 
 
 def time_local_generator(model: ReservoirModel, ts, side: int, *, singular_tol: float = 1e-7,
-                         chunk_size: int | None = None) -> TimeLocalGenerator:
+                         chunk: AbstractChunking = ArrayBudget(), throw: bool = True) -> TimeLocalGenerator:
     """Exact time-local generator (minimal-dissipation form) of reservoir ``side`` at ``ts``.
 
     **Arguments:** ``model`` (:class:`ReservoirModel`), ``ts`` (nt,) non-negative times,
     ``side`` 1 or 2, ``singular_tol`` threshold on sigma_min(G) below which the generator is
-    reported as non-existent (entries NaN, ``ok`` False), ``chunk_size`` times per batch.
+    reported as non-existent (``RESULTS.singular_generator``, entries NaN), ``chunk`` times per
+    batch (see :func:`correlation_matrix`), ``throw``: raise if the result failed at some time
+    (``jaxqtm.ResultError`` naming the times; under ``jit``/``vmap`` a runtime error through
+    ``eqx.error_if``).  A singular G(t) is a property of the model, not a numerical accident:
+    pass ``throw=False`` to get the flagged result.
+
     **Returns:** :class:`TimeLocalGenerator`.
     """
     ts = _check_ts(ts)
     _check_side(side)
-    if not (isinstance(singular_tol, float) and 0 < singular_tol < 1):
-        raise ValueError(f"singular_tol must be a float in (0, 1), got {singular_tol!r}")
-    chunk = _auto_chunk(chunk_size, model.n1 + model.n2)
-    k, a, b, smin, ok = _run_chunked(_generator_chunk, model, ts, chunk, side, singular_tol)
-    return TimeLocalGenerator(ts=ts, k=k, loss=a, gain=b, sigma_min=smin, ok=ok)
+    _check_singular_tol(singular_tol)
+    k, a, b, smin, code = _run_chunked(_generator_kernel, model, ts, chunk, side, singular_tol)
+    gen = TimeLocalGenerator(ts=ts, k=k, loss=a, gain=b, sigma_min=smin, result=from_codes(code))
+    return _finish(gen, throw=throw, what="time_local_generator",
+                   report=lambda g: "\n".join(_time_report(g.ts, codes(g.result), f"side {side}")))
 
 
-@eqx.filter_jit
-def _generator_chunk(model, tc, side, tol):
+def _generator_kernel(model, tc, side, tol):
     h = model.full_hamiltonian()
     gamma0 = initial_correlations(model)
     sx, _ = _side_slices(model, side)
     loc = _side_local(_full_blocks(h, gamma0, tc), gamma0, sx)
     k, _, a, b, smin, ok = _generator_matrices(loc, tol)
     m = ok[:, None, None]
-    return (jnp.where(m, k, jnp.nan), jnp.where(m, a, jnp.nan), jnp.where(m, b, jnp.nan), smin, ok)
+    k, a, b = (jnp.where(m, x, jnp.nan) for x in (k, a, b))
+    finite = jnp.all(jnp.isfinite(k) & jnp.isfinite(a) & jnp.isfinite(b), axis=(-2, -1))
+    res = first_failure((~jnp.isfinite(smin), RESULTS.nonfinite), (~ok, RESULTS.singular_generator),
+                        (~finite, RESULTS.nonfinite))
+    return k, a, b, smin, codes(res)

@@ -15,26 +15,28 @@ output times), so ``first_law_residual = Delta U - Q - W`` is a quadrature-error
 
 from __future__ import annotations
 
-import warnings
-
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import check_int, check_type
+from .._chunking import AbstractChunking, ArrayBudget
+from .._numerics import after
+from .._results import RESULTS, codes, combine, first_failure, is_successful
 from ._dynamics import (
+    _check_singular_tol,
     _check_ts,
-    _auto_chunk,
-    _is_traced,
-    _run_chunked,
-    _generator_matrices,
+    _finish,
     _full_blocks,
+    _generator_matrices,
+    _run_chunked,
     _side_local,
     _side_slices,
+    _time_report,
     _tr,
     initial_correlations,
 )
-from .._sequence import after
 from ._model import ReservoirModel
 
 
@@ -45,21 +47,20 @@ class EnergeticsOptions(eqx.Module):
       md heat and work integrals (the integrands are analytic where G(t) is invertible).
     - ``singular_tol``: G(t) with smallest singular value below this is "non-invertible":
       the exact generator does not exist there.
-    - ``chunk_size``: times evaluated together (memory ~ chunk_size * (N1+N2)^2 * 16 B
-      per array); ``None`` picks ~32 MiB per array, between 8 and 256.
+    - ``chunk``: times (output times and quadrature nodes) evaluated together, the chunking
+      strategy of :mod:`jaxqtm.sweep`: ``ArrayBudget()`` (default: 32 MiB per
+      (chunk, N1+N2, N1+N2) complex array, between 8 and 256 times), ``Fixed(n)`` (exactly n),
+      or ``Auto(memory_budget=bytes)`` (the largest chunk whose compiled program fits).
     """
 
-    nodes_per_panel: int = 8
-    singular_tol: float = 1e-7
-    chunk_size: int | None = None
+    nodes_per_panel: int = eqx.field(static=True, default=8)
+    singular_tol: float = eqx.field(static=True, default=1e-7)
+    chunk: AbstractChunking = eqx.field(static=True, default=ArrayBudget())
 
     def __check_init__(self):
-        if not (isinstance(self.nodes_per_panel, int) and 1 <= self.nodes_per_panel <= 64):
-            raise ValueError(f"nodes_per_panel must be an int in [1, 64], got {self.nodes_per_panel!r}")
-        if not (isinstance(self.singular_tol, float) and 0 < self.singular_tol < 1):
-            raise ValueError(f"singular_tol must be a float in (0, 1), got {self.singular_tol!r}")
-        if self.chunk_size is not None and not (isinstance(self.chunk_size, int) and self.chunk_size >= 1):
-            raise ValueError(f"chunk_size must be an int >= 1, got {self.chunk_size!r}")
+        check_int(self.nodes_per_panel, "nodes_per_panel", 1, 64)
+        _check_singular_tol(self.singular_tol)
+        check_type(self.chunk, "chunk", AbstractChunking, "jaxqtm.sweep chunking (ArrayBudget(), Fixed(n), Auto())")
 
 
 class Assignment(eqx.Module):
@@ -76,10 +77,20 @@ class SideEnergetics(eqx.Module):
     ``bare``, ``interaction``, ``minimal_dissipation``: :class:`Assignment`.
     ``U_md``: Tr[K_X(t) rho_X(t)].  ``heat_rate_md``/``work_rate_md``: Tr[K drho/dt],
     Tr[dK/dt rho] at each t.  ``sigma_min``: smallest singular value of G(t).
-    ``generator_ok``: the exact generator exists at t.  ``md_ok``: it exists at every
-    quadrature node of [0, t] (the md integrals are defined).  md entries are NaN where the
-    corresponding flag is False; :func:`failure_report` lists those times.
     ``first_law_residual``: dU_md - Q_md - W_md (quadrature error).
+
+    ``result`` (:class:`jaxqtm.RESULTS`, one per output time): ``singular_generator`` where
+    G(s) is not invertible (sigma_min <= ``singular_tol``) at some output time or quadrature
+    node s in [0, t] -- the exact generator does not exist there, so the minimal-dissipation
+    integrals from 0 to t are undefined (``minimal_dissipation.Q``/``.W`` and
+    ``first_law_residual`` are NaN from the first singular time on; a physical property of
+    the model, not a numerical failure); ``nonfinite`` where an input or a result is not
+    finite.  The bare and interaction assignments exist at every time.
+
+    Properties: ``ok`` (``result == successful``), ``md_ok`` (the same: the md assignment is
+    defined at t), ``generator_ok`` (G(t) is invertible at t itself: ``U_md``, the md rates
+    and ``minimal_dissipation.dU`` exist there, NaN elsewhere).  :func:`failure_report` lists
+    the failed times.
     """
 
     bare: Assignment
@@ -89,14 +100,28 @@ class SideEnergetics(eqx.Module):
     heat_rate_md: jax.Array
     work_rate_md: jax.Array
     sigma_min: jax.Array
-    generator_ok: jax.Array
-    md_ok: jax.Array
     first_law_residual: jax.Array
+    result: RESULTS
+    singular_tol: float = eqx.field(static=True)
+
+    @property
+    def ok(self) -> jax.Array:
+        return is_successful(self.result)
+
+    @property
+    def md_ok(self) -> jax.Array:
+        return self.ok
+
+    @property
+    def generator_ok(self) -> jax.Array:
+        return self.sigma_min > self.singular_tol
 
 
 class Energetics(eqx.Module):
     """Result of :func:`energetics`: ``ts``; bare energies ``U1``, ``U2``, ``UI``
-    (Tr[H_X rho(t)], X = 1, 2, I); ``side1``, ``side2`` (:class:`SideEnergetics`)."""
+    (Tr[H_X rho(t)], X = 1, 2, I); ``side1``, ``side2`` (:class:`SideEnergetics`);
+    ``result`` (:class:`jaxqtm.RESULTS` per output time): side 1's code, else side 2's, else
+    ``nonfinite`` where a bare energy is not finite; ``ok`` (a property)."""
 
     ts: jax.Array
     U1: jax.Array
@@ -104,6 +129,11 @@ class Energetics(eqx.Module):
     UI: jax.Array
     side1: SideEnergetics
     side2: SideEnergetics
+    result: RESULTS
+
+    @property
+    def ok(self) -> jax.Array:
+        return is_successful(self.result)
 
 
 def _pointwise(model, h, gamma0, tc, tol):
@@ -118,7 +148,7 @@ def _pointwise(model, h, gamma0, tc, tol):
         loc = _side_local(blocks, gamma0, sx)
         if prev is not None:
             # The sides are independent, so XLA:CPU would run their batched LAPACK calls
-            # concurrently and jaxlib 0.10.2 can deadlock (jaxqtm/_sequence.py): side 2
+            # concurrently and jaxlib 0.10.2 can deadlock (jaxqtm._numerics.after): side 2
             # waits for side 1's solve outputs; values are unchanged.
             loc = after(loc, prev[:3])
         k, kd, _, _, smin, ok = _generator_matrices(loc, tol)
@@ -130,28 +160,27 @@ def _pointwise(model, h, gamma0, tc, tol):
 
 
 def energetics(model: ReservoirModel, ts, *, options: EnergeticsOptions = EnergeticsOptions(),
-               warn: bool = True) -> Energetics:
+               throw: bool = True) -> Energetics:
     """Exact energetics of two interacting bosonic reservoirs from a product thermal state.
 
     **Arguments:**
     - ``model``: :class:`ReservoirModel` (see :func:`reservoir_model`, :func:`all_to_all`).
     - ``ts``: (nt,) non-decreasing times >= 0.  Cumulative quantities are integrals from 0.
     - ``options``: :class:`EnergeticsOptions`.
-    - ``warn``: emit a ``RuntimeWarning`` listing the times where the exact generator of a
-      side does not exist (only outside of jit/vmap).
+    - ``throw``: raise if the result failed at some output time (``jaxqtm.ResultError`` with
+      :func:`failure_report`'s text; inside ``jit``/``vmap`` a runtime error through
+      ``eqx.error_if``, with the same code path).  Where G(t) is singular the exact generator
+      does not exist -- a fact of the model (e.g. resonant reservoirs at strong coupling) --
+      so pass ``throw=False`` to get the flagged result (``.result``, ``.ok`` per time, md
+      quantities NaN there, the bare and interaction assignments complete).
 
     **Returns:** :class:`Energetics`.  Pure and jit/vmap/grad-compatible through its kernel
     (``ts`` and the model's arrays may be traced; validation is skipped for tracers).
     """
     ts = _check_ts(ts)
-    if not isinstance(options, EnergeticsOptions):
-        raise ValueError("options must be an EnergeticsOptions instance")
+    check_type(options, "options", EnergeticsOptions)
     res = _energetics_impl(model, ts, options)
-    if warn and not isinstance(res.ts, jax.core.Tracer):
-        rep = failure_report(res)
-        if rep:
-            warnings.warn(rep, RuntimeWarning, stacklevel=2)
-    return res
+    return _finish(res, throw=throw, what="energetics", report=failure_report)
 
 
 def _nodes(ts, n):
@@ -163,8 +192,7 @@ def _nodes(ts, n):
     return nodes, half, jnp.asarray(wg)
 
 
-@eqx.filter_jit
-def _eval_chunk(model, tc, tol):
+def _eval_kernel(model, tc, tol):
     h = model.full_hamiltonian()
     gamma0 = initial_correlations(model)
     return _pointwise(model, h, gamma0, tc, tol)
@@ -174,8 +202,7 @@ def _energetics_impl(model, ts, options):
     # Output times and quadrature nodes go through one chunked evaluation.
     nodes, _, _ = _nodes(ts, options.nodes_per_panel)
     allt = jnp.concatenate([ts, nodes.reshape(-1)])
-    chunk = _auto_chunk(options.chunk_size, model.n1 + model.n2)
-    res, bare = _run_chunked(_eval_chunk, model, allt, chunk, options.singular_tol)
+    res, bare = _run_chunked(_eval_kernel, model, allt, options.chunk, options.singular_tol)
     return _assemble(model, ts, res, bare, options)
 
 
@@ -210,43 +237,49 @@ def _assemble(model, ts, res, bare, options):
         nan = jnp.nan
         dx = d1 if side == 1 else d2
         zero = jnp.zeros_like(dx)
-        sides[side] = SideEnergetics(
-            bare=Assignment(dU=dx, Q=dx + di, W=-di),
-            interaction=Assignment(dU=dx + di, Q=dx + di, W=zero),
-            minimal_dissipation=Assignment(
-                dU=jnp.where(ok, dumd, nan), Q=jnp.where(md_ok, q, nan), W=jnp.where(md_ok, w, nan)),
-            U_md=jnp.where(ok, umd, nan),
-            heat_rate_md=jnp.where(ok, hr, nan),
-            work_rate_md=jnp.where(ok, wr, nan),
-            sigma_min=smin,
-            generator_ok=ok,
-            md_ok=md_ok,
-            first_law_residual=jnp.where(md_ok, dumd - q - w, nan),
-        )
-    return Energetics(ts=ts, U1=u1, U2=u2, UI=ui, side1=sides[1], side2=sides[2])
+        a_bare = Assignment(dU=dx, Q=dx + di, W=-di)
+        a_int = Assignment(dU=dx + di, Q=dx + di, W=zero)
+        md = Assignment(dU=jnp.where(ok, dumd, nan), Q=jnp.where(md_ok, q, nan), W=jnp.where(md_ok, w, nan))
+        u_md, hr_md, wr_md = jnp.where(ok, umd, nan), jnp.where(ok, hr, nan), jnp.where(ok, wr, nan)
+        residual = jnp.where(md_ok, dumd - q - w, nan)
+        values = jax.tree_util.tree_leaves((a_bare, a_int, md, u_md, hr_md, wr_md, smin, residual))
+        finite = jnp.all(jnp.stack([jnp.isfinite(x) for x in values]), axis=0)
+        result = first_failure((~jnp.isfinite(smin), RESULTS.nonfinite), (~md_ok, RESULTS.singular_generator),
+                               (~finite, RESULTS.nonfinite))
+        sides[side] = SideEnergetics(bare=a_bare, interaction=a_int, minimal_dissipation=md, U_md=u_md,
+                                     heat_rate_md=hr_md, work_rate_md=wr_md, sigma_min=smin,
+                                     first_law_residual=residual, result=result, singular_tol=options.singular_tol)
+    bare_ok = jnp.isfinite(u1) & jnp.isfinite(u2) & jnp.isfinite(ui)
+    result = combine(sides[1].result, sides[2].result, first_failure((~bare_ok, RESULTS.nonfinite)))
+    return Energetics(ts=ts, U1=u1, U2=u2, UI=ui, side1=sides[1], side2=sides[2], result=result)
 
 
 def failure_report(result: Energetics) -> str:
-    """Human-readable list of the times where an exact generator does not exist.
+    """Human-readable summary of the failed times of an :class:`Energetics` result, built from its
+    :class:`jaxqtm.RESULTS` codes (concrete results only).
 
-    Returns ``""`` when the generators of both sides exist at every output time and every
-    quadrature node.  Otherwise names the side, the output times with ``generator_ok`` False
-    and the first time from which the md heat/work integrals are undefined.
+    Returns ``""`` when both sides succeeded at every output time.  Otherwise one line per side
+    and code (name, message, the times), and for ``singular_generator`` the output times where
+    G(t) itself is singular and the time from which the md heat/work integrals are undefined.
     """
     lines = []
     ts = np.asarray(result.ts)
+    sg = int(codes(RESULTS.singular_generator))
     for name, s in (("side 1", result.side1), ("side 2", result.side2)):
-        ok = np.asarray(s.generator_ok)
-        mok = np.asarray(s.md_ok)
-        if ok.all() and mok.all():
-            continue
-        bad = ts[~ok]
-        shown = ", ".join(f"{t:.6g}" for t in bad[:12]) + (" ..." if bad.size > 12 else "")
-        msg = (f"{name}: reduced propagator G(t) non-invertible (no exact time-local generator) "
-               f"at {bad.size} output time(s)" + (f": t = {shown}" if bad.size else ""))
-        if not mok.all():
-            t0 = ts[np.argmin(mok)]
-            msg += (f"; minimal-dissipation heat/work undefined (set to NaN) from t = {t0:.6g} on "
-                    f"(min sigma_min(G) at output times = {np.nanmin(np.asarray(s.sigma_min)):.3e})")
-        lines.append(msg)
+        code = np.asarray(codes(s.result))
+        sing = code == sg
+        if sing.any():
+            bad = ts[~np.asarray(s.generator_ok)]
+            shown = ", ".join(f"{t:.6g}" for t in bad[:12]) + (" ..." if bad.size > 12 else "")
+            lines.append(
+                f"{name}: singular_generator: reduced propagator G(t) non-invertible (no exact time-local "
+                f"generator) at {bad.size} output time(s)"
+                + (f": t = {shown}" if bad.size else " (between output times)")
+                + f"; minimal-dissipation heat/work undefined (set to NaN) at the {int(sing.sum())} output time(s) "
+                f"from t = {ts[np.argmax(sing)]:.6g} on (min sigma_min(G) at output times = "
+                f"{np.nanmin(np.asarray(s.sigma_min)):.3e})")
+        lines += _time_report(ts, np.where(sing, 0, code), name)  # the other codes
+    code = np.asarray(codes(result.result))
+    if code.any() and not lines:  # only the bare energies failed
+        lines += _time_report(ts, code, "bare energies")
     return "\n".join(lines)

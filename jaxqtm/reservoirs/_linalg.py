@@ -16,6 +16,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from .._numerics import bose
+
 
 def _sandwich(v, m):
     """``V m V^dag`` batched over leading axes of ``m``."""
@@ -52,28 +54,33 @@ def _propagators_jvp(primals, tangents):
     return u, du
 
 
-def _bose(e, temp):
-    """Bose occupation 1/(e^{e/T} - 1) with T = 0 -> 0, overflow-free for e/T >> 1."""
+def occupation(e, temp):
+    """Bose occupation ``n(e) = 1/(e^{e/T} - 1)`` of single-particle energies ``e`` at temperature
+    ``T``: :func:`jaxqtm._numerics.bose` at ``beta = 1/T`` (overflow-free for e/T >> 1).
+
+    ``T = 0`` is the vacuum, ``n = 0`` for every mode -- also for modes with ``e <= 0``, where
+    the T -> 0 limit (``bose`` at ``beta = inf``) would give -1 or inf: a reservoir prepared at
+    T = 0 starts in its vacuum whatever ``h``.  The double ``where`` keeps the masked branch
+    finite, so gradients at T = 0 are 0, not NaN.
+    """
     pos = temp > 0
     t_safe = jnp.where(pos, temp, 1.0)
-    x = e / t_safe
-    n = jnp.exp(-x) / (-jnp.expm1(-x))
-    return jnp.where(pos, n, 0.0)
+    return jnp.where(pos, bose(1.0 / t_safe, e), 0.0)
 
 
-def _bose_de(e, temp):
+def _occupation_de(e, temp):
     """d n / d e = -n (n + 1) / T (0 at T = 0)."""
     pos = temp > 0
     t_safe = jnp.where(pos, temp, 1.0)
-    n = _bose(e, t_safe)
+    n = occupation(e, t_safe)
     return jnp.where(pos, -n * (n + 1.0) / t_safe, 0.0)
 
 
-def _bose_dt(e, temp):
+def _occupation_dt(e, temp):
     """d n / d T = e n (n + 1) / T^2 (0 at T = 0: every derivative of e^{-e/T} vanishes)."""
     pos = temp > 0
     t_safe = jnp.where(pos, temp, 1.0)
-    n = _bose(e, t_safe)
+    n = occupation(e, t_safe)
     return jnp.where(pos, e * n * (n + 1.0) / t_safe**2, 0.0)
 
 
@@ -85,7 +92,7 @@ def bose_matrix(h, temp):
     ``n(h)[p, q] = <c_q^dag c_p>``.  ``h`` must be Hermitian and positive definite when T > 0.
     """
     eps, v = jnp.linalg.eigh(h)
-    return _sandwich(v, jnp.diag(_bose(eps, temp)).astype(v.dtype))
+    return _sandwich(v, jnp.diag(occupation(eps, temp)).astype(v.dtype))
 
 
 @bose_matrix.defjvp
@@ -93,7 +100,7 @@ def _bose_matrix_jvp(primals, tangents):
     h, temp = primals
     dh, dtemp = tangents
     eps, v = jnp.linalg.eigh(h)
-    n = _bose(eps, temp)
+    n = occupation(eps, temp)
     out = _sandwich(v, jnp.diag(n).astype(v.dtype))
     # Divided differences of n(e).  Close pairs use the midpoint derivative: its error is
     # O(delta^2 n''') and the direct quotient's rounding error is O(eps_mach / delta); the
@@ -103,8 +110,8 @@ def _bose_matrix_jvp(primals, tangents):
     close = jnp.abs(de) < 1e-6 * scale
     de_safe = jnp.where(close, 1.0, de)
     quot = (n[:, None] - n[None, :]) / de_safe
-    mid = _bose_de(0.5 * (eps[:, None] + eps[None, :]), temp)
+    mid = _occupation_de(0.5 * (eps[:, None] + eps[None, :]), temp)
     dd = jnp.where(close, mid, quot)
     dh_eig = jnp.conj(v.T) @ dh @ v
-    dout = _sandwich(v, dh_eig * dd + jnp.diag(_bose_dt(eps, temp) * dtemp))
+    dout = _sandwich(v, dh_eig * dd + jnp.diag(_occupation_dt(eps, temp) * dtemp))
     return out, dout

@@ -14,6 +14,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import check_finite, check_hermitian, check_int, check_range, check_square
+from .._numerics import is_traced
+
 
 class ReservoirModel(eqx.Module):
     """Single-particle data of the two reservoirs (build with :func:`reservoir_model`).
@@ -43,21 +46,12 @@ class ReservoirModel(eqx.Module):
         return jnp.concatenate([top, bot], axis=-2)
 
 
-def _is_concrete(x) -> bool:
-    return not isinstance(x, jax.core.Tracer)
-
-
-def _check_square_hermitian(name, m):
-    if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] < 1:
+def _check_square_hermitian(m, name):
+    check_square(m, name)
+    if m.shape[0] < 1:
         raise ValueError(f"{name} must be a square (N, N) matrix with N >= 1, got shape {m.shape}")
-    if _is_concrete(m):
-        a = np.asarray(m)
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{name} must be finite")
-        scale = max(1.0, float(np.max(np.abs(a))))
-        if np.max(np.abs(a - a.conj().T)) > 1e-12 * scale:
-            raise ValueError(f"{name} must be Hermitian (max |{name} - {name}^dag| = "
-                             f"{np.max(np.abs(a - a.conj().T)):.3e})")
+    check_finite(m, name)
+    check_hermitian(m, name, tol=1e-12)
 
 
 def reservoir_model(h1, h2, g, T1, T2) -> ReservoirModel:
@@ -70,35 +64,32 @@ def reservoir_model(h1, h2, g, T1, T2) -> ReservoirModel:
     - ``T1``, ``T2``: initial temperatures, >= 0 (0 means the vacuum).  For T > 0 the
       corresponding h must be positive definite (a bosonic Gibbs state exists).
 
-    Raises ``ValueError`` naming the offending parameter.  Checks that need values are
-    skipped for traced inputs (inside ``jit``/``vmap``), so the builder is transformable.
+    Raises ``ValueError`` naming the offending parameter, its value and the allowed range.
+    Checks that need values are skipped for traced inputs (inside ``jit``/``vmap``), so the
+    builder is transformable; there a non-finite input shows up as ``RESULTS.nonfinite`` in the
+    results of :func:`energetics` and :func:`time_local_generator`.
     """
     h1 = jnp.asarray(h1, dtype=jnp.complex128)
     h2 = jnp.asarray(h2, dtype=jnp.complex128)
     g = jnp.asarray(g, dtype=jnp.complex128)
     T1 = jnp.asarray(T1, dtype=jnp.float64)
     T2 = jnp.asarray(T2, dtype=jnp.float64)
-    _check_square_hermitian("h1", h1)
-    _check_square_hermitian("h2", h2)
+    _check_square_hermitian(h1, "h1")
+    _check_square_hermitian(h2, "h2")
     if g.shape != (h1.shape[0], h2.shape[0]):
         raise ValueError(f"g must have shape (N1, N2) = {(h1.shape[0], h2.shape[0])}, got {g.shape}")
     for name, t in (("T1", T1), ("T2", T2)):
         if t.ndim != 0:
             raise ValueError(f"{name} must be a scalar temperature, got shape {t.shape}")
-    if _is_concrete(g) and not np.all(np.isfinite(np.asarray(g))):
-        raise ValueError("g must be finite")
-    for name, t, h in (("T1", T1, h1), ("T2", T2, h2)):
-        if _is_concrete(t):
-            tv = float(t)
-            if not np.isfinite(tv) or tv < 0:
-                raise ValueError(f"{name} must be a finite temperature >= 0, got {tv}")
-            if tv > 0 and _is_concrete(h):
-                emin = float(np.linalg.eigvalsh(np.asarray(h))[0])
-                if emin <= 0:
-                    hn = "h1" if name == "T1" else "h2"
-                    raise ValueError(
-                        f"{hn} must be positive definite for a thermal state at {name} = {tv} > 0 "
-                        f"(its lowest eigenvalue is {emin:.6g}); use {name} = 0 for the vacuum")
+    check_finite(g, "g")
+    for name, t, h, hn in (("T1", T1, h1, "h1"), ("T2", T2, h2, "h2")):
+        check_range(t, name, 0.0)
+        if not is_traced(t, h) and float(t) > 0:
+            emin = float(np.linalg.eigvalsh(np.asarray(h))[0])
+            if emin <= 0:
+                raise ValueError(
+                    f"{hn} must be positive definite for a thermal state at {name} = {float(t):.6g} > 0 "
+                    f"(its lowest eigenvalue is {emin:.6g}); use {name} = 0 for the vacuum")
     return ReservoirModel(h1, h2, g, T1, T2)
 
 
@@ -111,10 +102,8 @@ def all_to_all(n1: int, n2: int, *, omega1, omega2, g, gamma, T1, T2) -> Reservo
     :func:`all_to_all_scales`).  Only the two uniform modes couple; the other modes (at
     omega_X - g) are dark.  Float parameters may be traced (jit/vmap/grad); n1, n2 are static.
     """
-    if not (isinstance(n1, (int, np.integer)) and isinstance(n2, (int, np.integer))):
-        raise ValueError(f"n1 and n2 must be Python ints, got {n1!r}, {n2!r}")
-    if n1 < 1 or n2 < 1:
-        raise ValueError(f"n1 and n2 must be >= 1, got n1={n1}, n2={n2}")
+    n1 = check_int(n1, "n1", 1)
+    n2 = check_int(n2, "n2", 1)
 
     def block(n, w):
         return (w - g) * jnp.eye(n) + g * jnp.ones((n, n))

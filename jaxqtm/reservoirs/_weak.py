@@ -17,7 +17,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from ._dynamics import _check_side, _check_ts
-from ._linalg import _bose
+from ._linalg import occupation
 from ._model import ReservoirModel
 
 
@@ -34,5 +34,5 @@ def weak_coupling_heat(model: ReservoirModel, ts, side: int):
     de = ex[:, None] - ey[None, :]
     x = 0.5 * de[None] * ts[:, None, None]
     f2 = v2[None] * (ts[:, None, None] * jnp.sinc(x / jnp.pi)) ** 2
-    occ = _bose(ey, ty)[None, :] - _bose(ex, tx)[:, None]
+    occ = occupation(ey, ty)[None, :] - occupation(ex, tx)[:, None]
     return jnp.einsum("a,tab,ab->t", ex, f2, occ)

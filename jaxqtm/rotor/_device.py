@@ -9,21 +9,26 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import check_range, check_type
+from .._numerics import after, is_traced
+from .._results import RESULTS, combine, finish, first_failure, is_successful
 from ..lindblad import (
+    AbstractMasterEquation,
+    GlobalME,
+    LocalME,
+    block_eigvalsh,
     channel_table,
-    ergotropy,
     evolve,
     partial_trace,
     steady_state,
 )
-from ..lindblad._thermo import block_eigvalsh
-from .._sequence import after
-from ..lindblad._validate import is_concrete
+from ..lindblad._thermo import chained_ergotropy
 from ._model import (
     RotorParams,
     check_truncation,
     hamiltonian_parts,
     operators,
+    param_violation,
     rotor_model,
     validate_params,
 )
@@ -44,8 +49,10 @@ class DeviceResult(eqx.Module):
     (``H_S``), the two qubits (``B1 s1z + B2 s2z``), each qubit, the rotor
     (``L_z^2/2I``).  ``edge_population``: rotor population at ``|l| = L``.
     Steady-state diagnostics ``residual``, ``trace``, ``min_eigenvalue``;
-    ``truncation_ok`` = edge population below the tolerance; ``ok`` = solve
-    and truncation both fine.
+    ``result`` (:class:`jaxqtm.RESULTS`): the steady state's code, else
+    ``truncation_edge`` when the edge population exceeds ``edge_tol``, else
+    ``nonfinite``; invalid (traced) parameters give ``invalid_parameters``.
+    ``truncation_ok`` and ``ok`` are properties.
     """
 
     q_cold: jax.Array
@@ -71,15 +78,24 @@ class DeviceResult(eqx.Module):
     residual: jax.Array
     trace: jax.Array
     min_eigenvalue: jax.Array
-    truncation_ok: jax.Array
-    ok: jax.Array
+    edge_tol: jax.Array
+    result: RESULTS
+
+    @property
+    def ok(self):
+        return is_successful(self.result)
+
+    @property
+    def truncation_ok(self):
+        """Rotor population at ``|l| = L`` below ``edge_tol``."""
+        return self.edge_population < self.edge_tol
 
 
-def _observables(p, truncation, model, rho, master_equation, edge_tol, dep=None):
+def _observables(p, truncation, model, rho, local, dep=None):
     o = operators(truncation)
     h0, hi = hamiltonian_parts(p, truncation)
     h = h0 + hi
-    e_heat = h0 if master_equation == "local" else h
+    e_heat = h0 if local else h
     # one pass over all observables: columns (hamiltonian, *channels)
     names = ("hamiltonian",) + model.channel_names
     table = channel_table(model, rho, [e_heat, hi, h, o["lz2"], o["lz"], h0])
@@ -90,7 +106,7 @@ def _observables(p, truncation, model, rho, master_equation, edge_tol, dep=None)
     q_cold, q_hot = r_heat["cold"], r_heat["hot"]
     has_load = "load" in model.channels
     q_load = r_h0["load"] if has_load else jnp.zeros(())
-    if master_equation == "local":
+    if local:
         w_q = r_int["cold"] + r_int["hot"]
     else:
         w_q = jnp.zeros(())
@@ -119,11 +135,11 @@ def _observables(p, truncation, model, rho, master_equation, edge_tol, dep=None)
     # ergotropies: eigenvalues block by block (rho and H_S conserve the charges)
     # and every eigen-solve chained after the previous one (no two concurrent
     # batched LAPACK calls under vmap: jaxlib 0.10.2 CPU deadlock)
-    e_tot = ergotropy(rho, h, charges=o["charges"], dep=dep)
-    e_q = ergotropy(rq, hq, dep=e_tot)
-    e_1 = ergotropy(r1, p.b1 * sz, dep=e_q)
-    e_2 = ergotropy(r2, p.b2 * sz, dep=e_1)
-    e_r = ergotropy(rr, hr, dep=e_2)
+    e_tot = chained_ergotropy(rho, h, charges=o["charges"], dep=dep)
+    e_q = chained_ergotropy(rq, hq, dep=e_tot)
+    e_1 = chained_ergotropy(r1, p.b1 * sz, dep=e_q)
+    e_2 = chained_ergotropy(r2, p.b2 * sz, dep=e_1)
+    e_r = chained_ergotropy(rr, hr, dep=e_2)
     return dict(
         q_cold=q_cold,
         q_hot=q_hot,
@@ -145,21 +161,33 @@ def _observables(p, truncation, model, rho, master_equation, edge_tol, dep=None)
         ergotropy_rotor=e_r,
         edge_population=edge,
         rotor_populations=pops,
-        truncation_ok=edge < edge_tol,
     )
 
 
-@functools.partial(jax.jit, static_argnames=("truncation", "master_equation"))
-def _device_kernel(p, truncation, master_equation, edge_tol):
-    model = rotor_model(p, truncation, master_equation=master_equation)
-    ss = steady_state(model)
-    obs = _observables(p, truncation, model, ss.rho, master_equation, edge_tol, dep=ss.min_eigenvalue)
+def _nonfinite(*xs):
+    return ~jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in xs]))
+
+
+@eqx.filter_jit
+def _device_kernel(p, truncation, equation, edge_tol):
+    model = rotor_model(p, truncation, equation=equation)
+    ss = steady_state(model, throw=False)
+    obs = _observables(p, truncation, model, ss.rho, isinstance(equation, LocalME), dep=ss.min_eigenvalue)
+    result = combine(
+        first_failure((param_violation(p), RESULTS.invalid_parameters)),
+        ss.result,
+        first_failure(
+            (~(obs["edge_population"] < edge_tol), RESULTS.truncation_edge),
+            (_nonfinite(*obs.values()), RESULTS.nonfinite),
+        ),
+    )
     return DeviceResult(
         **obs,
         residual=ss.residual,
         trace=ss.trace,
         min_eigenvalue=ss.min_eigenvalue,
-        ok=ss.ok & obs["truncation_ok"],
+        edge_tol=edge_tol,
+        result=result,
     )
 
 
@@ -168,12 +196,21 @@ def _batch_shape(p: RotorParams):
     return jnp.broadcast_shapes(*shapes) if shapes else ()
 
 
+def _check_call(params, truncation, equation, edge_tol):
+    truncation = check_truncation(truncation)
+    validate_params(params)
+    check_type(equation, "equation", (LocalME, GlobalME), "LocalME() or GlobalME(...)")
+    check_range(edge_tol, "edge_tol", 0.0, 1.0, lo_open=True, hi_open=True)
+    return truncation
+
+
 def solve_device(
     params: RotorParams,
-    *,
     truncation: int,
-    master_equation: str = "local",
+    *,
+    equation: AbstractMasterEquation = LocalME(),
     edge_tol: float = 1e-6,
+    throw: bool = True,
 ) -> DeviceResult:
     """Steady state of the device and all its thermodynamic quantities.
 
@@ -182,73 +219,96 @@ def solve_device(
     - ``params``: :class:`RotorParams`; fields may carry a common batch shape
       (broadcast), the kernel is then ``vmap``-ed over it.
     - ``truncation``: rotor cut-off ``L`` (basis ``l = -L..L``).
-    - ``master_equation``: ``"local"`` (collision model) or ``"global"``.
+    - ``equation``: :class:`~jaxqtm.lindblad.LocalME` (collision model, default) or
+      :class:`~jaxqtm.lindblad.GlobalME` (semi-global ME with its ``secular_tol``, ``cutoff``).
     - ``edge_tol``: largest acceptable rotor population at ``|l| = L``.
+    - ``throw``: raise when a point fails (state at the truncation edge, solve not
+      accurate, ...); ``throw=False`` returns the flagged result (``result``, ``ok``).
 
-    **Returns:** :class:`DeviceResult` (batched like ``params``).  An unbatched
-    call whose state reaches the truncation edge raises ``ValueError``; in a
-    batch the point is flagged (``truncation_ok``/``ok`` False) instead.
-    Differentiable w.r.t. every parameter (implicit differentiation).
+    **Returns:** :class:`DeviceResult` (batched like ``params``).  The same code path
+    with and without ``jit``.  Differentiable w.r.t. every parameter (implicit
+    differentiation).
     """
-    truncation = check_truncation(truncation)
-    validate_params(params)
-    if master_equation not in ("local", "global"):
-        raise ValueError(f"master_equation must be 'local' or 'global'; got {master_equation!r}")
-    if not (0 < float(edge_tol) < 1):
-        raise ValueError(f"edge_tol must lie in (0, 1); got {edge_tol}")
+    truncation = _check_call(params, truncation, equation, edge_tol)
     shape = _batch_shape(params)
+    tol = jnp.float64(edge_tol)
     if shape == ():
-        res = _device_kernel(params, truncation, master_equation, jnp.float64(edge_tol))
-        if is_concrete(res.edge_population) and not bool(res.truncation_ok):
-            raise ValueError(
-                f"truncation L = {truncation} cuts the rotor state off: population at |l| = L is "
-                f"{float(res.edge_population):.3e} > edge_tol = {edge_tol:g}; increase truncation"
-            )
-        return res
-    flat = jax.tree_util.tree_map(
-        lambda v: jnp.broadcast_to(jnp.asarray(v, jnp.float64), shape).reshape(-1), params
+        res = _device_kernel(params, truncation, equation, tol)
+    else:
+        flat = jax.tree_util.tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v, jnp.float64), shape).reshape(-1), params)
+        kernel = functools.partial(_device_kernel, truncation=truncation, equation=equation, edge_tol=tol)
+        # local and global ME alike: one vmapped kernel (the global builder works on
+        # the charge blocks with fixed shapes: block eigh, eigen-operator entries and
+        # Bohr-frequency clusters of O(n) entries, see lindblad.global_model)
+        res = jax.vmap(kernel)(flat)
+        res = jax.tree_util.tree_map(lambda v: v.reshape(shape + v.shape[1:]), res)
+    return finish(res, throw=throw, what=f"rotor.solve_device (truncation L = {truncation})", detail=_detail)
+
+
+def _detail(res, idx):
+    return (
+        f"population at |l| = L is {float(res.edge_population[idx]):.3e}, edge_tol = {float(res.edge_tol[idx]):g}; "
+        f"steady-state residual {float(res.residual[idx]):.2e}, min eigenvalue {float(res.min_eigenvalue[idx]):.2e}"
     )
-    kernel = functools.partial(
-        _device_kernel, truncation=truncation, master_equation=master_equation,
-        edge_tol=jnp.float64(edge_tol),
-    )
-    # local and global ME alike: one vmapped kernel (the global builder works on
-    # the charge blocks with fixed shapes: block eigh, eigen-operator entries and
-    # Bohr-frequency clusters of O(n) entries, see lindblad.global_model)
-    res = jax.vmap(kernel)(flat)
-    return jax.tree_util.tree_map(lambda v: v.reshape(shape + v.shape[1:]), res)
+
+
+class Rectification(eqx.Module):
+    """Heat and angular-momentum rectification of the device (eqs. 38--44).
+
+    ``q`` = ``Q_2`` (heat into the device from bath 2), ``q_swap`` = ``Q_1`` after
+    exchanging ``beta1`` and ``beta2``; ``R = |(Q - Q_swap)/(Q + Q_swap)|``,
+    ``J = max(|Q|, |Q_swap|)/(lam g^2)``, ``Gamma = alpha R + (1 - alpha) J``; the
+    angular versions use ``<L_z>`` (``J_angular`` not rescaled, eq. 43).  ``result``
+    combines both solves and flags non-finite ratios (e.g. ``lam = 0``: ``J`` is
+    ``0/0``).
+    """
+
+    q: jax.Array
+    q_swap: jax.Array
+    R: jax.Array
+    J: jax.Array
+    Gamma: jax.Array
+    lz: jax.Array
+    lz_swap: jax.Array
+    R_angular: jax.Array
+    J_angular: jax.Array
+    Gamma_angular: jax.Array
+    result: RESULTS
+
+    @property
+    def ok(self):
+        return is_successful(self.result)
 
 
 def rectification(
     params: RotorParams,
-    *,
     truncation: int,
+    *,
     alpha=0.5,
-    master_equation: str = "global",
+    equation: AbstractMasterEquation = GlobalME(),
     edge_tol: float = 1e-6,
-) -> dict:
-    """Heat and angular-momentum rectification (eqs. 38--44).
-
-    ``Q = Q_2`` (heat into the device from bath 2), ``Q_swap = Q_1`` after
-    exchanging ``beta1`` and ``beta2``; ``R = |(Q - Q_swap)/(Q + Q_swap)|``,
-    ``J = max(|Q|, |Q_swap|)/(lam g^2)``, ``Gamma = alpha R + (1 - alpha) J``;
-    the angular versions use ``<L_z>`` (``J_angular`` not rescaled, eq. 43).
-    Returns a dict of arrays (batched like ``params``) incl. ``ok``.
-    """
-    a = solve_device(params, truncation=truncation, master_equation=master_equation, edge_tol=edge_tol)
-    # The swapped solve must not run concurrently with the first one (two batched LU calls at
-    # once can deadlock jaxlib 0.10.2 on CPU, jaxqtm/_sequence.py): a data dependency when
-    # traced, and waiting for the first result when executed eagerly.
+    throw: bool = True,
+) -> Rectification:
+    """Heat and angular-momentum rectification (eqs. 38--44), batched like ``params``;
+    see :class:`Rectification`.  Two steady states (the device and its swapped twin)."""
+    truncation = _check_call(params, truncation, equation, edge_tol)
+    check_range(alpha, "alpha", 0.0, 1.0)
+    a = solve_device(params, truncation, equation=equation, edge_tol=edge_tol, throw=False)
+    # The swapped solve must not run concurrently with the first one (two batched LU calls
+    # at once can deadlock jaxlib 0.10.2 on CPU, jaxqtm/_numerics.after): a data dependency
+    # orders them in one program, and eager calls wait for the first result.
     swapped = after(params.swapped(), a)
-    if not any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(a)):
+    if not is_traced(a):
         jax.block_until_ready(a)
-    s = solve_device(swapped, truncation=truncation, master_equation=master_equation, edge_tol=edge_tol)
+    s = solve_device(swapped, truncation, equation=equation, edge_tol=edge_tol, throw=False)
     q, qs = a.q_hot, s.q_cold
     r = jnp.abs((q - qs) / (q + qs))
     j = jnp.maximum(jnp.abs(q), jnp.abs(qs)) / (params.lam * params.g**2)
     ra = jnp.abs((a.lz - s.lz) / (a.lz + s.lz))
     ja = jnp.maximum(jnp.abs(a.lz), jnp.abs(s.lz))
-    return dict(
+    nonfinite = ~(jnp.isfinite(r) & jnp.isfinite(j) & jnp.isfinite(ra) & jnp.isfinite(ja))
+    result = combine(a.result, s.result, first_failure((nonfinite, RESULTS.nonfinite)))
+    out = Rectification(
         q=q,
         q_swap=qs,
         R=r,
@@ -259,16 +319,17 @@ def rectification(
         R_angular=ra,
         J_angular=ja,
         Gamma_angular=alpha * ra + (1 - alpha) * ja,
-        ok=a.ok & s.ok,
+        result=result,
     )
+    return finish(out, throw=throw, what="rotor.rectification")
 
 
 def evolve_device(
     params: RotorParams,
     ts,
-    *,
     truncation: int,
-    master_equation: str = "local",
+    *,
+    equation: AbstractMasterEquation = LocalME(),
     load: bool = True,
     rho0=None,
 ) -> DeviceResult:
@@ -279,8 +340,7 @@ def evolve_device(
     :class:`DeviceResult` with a leading time axis (``w_kin``, ``w_net`` are now
     non-zero; ``residual``, ``trace``, ``min_eigenvalue`` describe each state).
     """
-    truncation = check_truncation(truncation)
-    validate_params(params)
+    truncation = _check_call(params, truncation, equation, 0.5)
     o = operators(truncation)
     d = 2 * truncation + 1
     if rho0 is None:
@@ -290,15 +350,22 @@ def evolve_device(
 
         rot = jnp.zeros((d, d)).at[truncation, truncation].set(1.0)
         rho0 = jnp.kron(jnp.kron(qubit(params.beta1, params.b1), qubit(params.beta2, params.b2)), rot)
-    model = rotor_model(params, truncation, master_equation=master_equation, load=load)
+    model = rotor_model(params, truncation, equation=equation, load=load)
     ev = evolve(model, rho0, ts)
 
     def one(rho):
-        obs = _observables(params, truncation, model, rho, master_equation, 1.0)
+        obs = _observables(params, truncation, model, rho, isinstance(equation, LocalME))
         tr = jnp.real(jnp.trace(rho))
         herm = 0.5 * (rho + jnp.conj(rho.T))
         # chained after the ergotropies' eigen-solves (no concurrent batched LAPACK)
-        mine = jnp.min(block_eigvalsh(herm, o["charges"], obs["ergotropy_rotor"]))
-        return DeviceResult(**obs, residual=jnp.nan, trace=tr, min_eigenvalue=mine, ok=mine > -1e-9)
+        mine = jnp.min(block_eigvalsh(herm, o["charges"], obs["ergotropy_rotor"])[0])
+        result = first_failure(
+            (_nonfinite(*obs.values()), RESULTS.nonfinite),
+            (mine <= -1e-9, RESULTS.not_positive),
+            (jnp.abs(tr - 1.0) >= 1e-9, RESULTS.not_normalised),
+        )
+        return DeviceResult(
+            **obs, residual=jnp.nan, trace=tr, min_eigenvalue=mine, edge_tol=jnp.float64(1.0), result=result
+        )
 
     return jax.vmap(one)(ev.rho)

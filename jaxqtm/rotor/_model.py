@@ -31,10 +31,21 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..lindblad import Bath, LindbladModel, OhmicCutoff, global_model, lindblad_model
+from .._checks import as_float, check_int, check_positive, check_range, check_type
+from .._numerics import bose
+from ..fcs import CountingSetup, Currents
+from ..lindblad import (
+    AbstractMasterEquation,
+    Bath,
+    GlobalME,
+    LindbladModel,
+    LocalME,
+    OhmicCutoff,
+    global_model,
+    lindblad_model,
+)
 from ..lindblad._model import _check_charge_shift
 from ..lindblad._sector import normalize_charges
-from ..lindblad._validate import is_concrete
 
 _C = np.complex128
 
@@ -45,59 +56,60 @@ class RotorParams(eqx.Module):
     ``b1, b2``: qubit fields (splittings 2 B_i); ``beta1`` (cold), ``beta2``
     (hot), ``beta_r`` (load) inverse temperatures; ``g, chi``: bath couplings
     ``g_{1,2} = g (1 -/+ chi)``; ``lam``: three-body coupling; ``gamma``: load
-    rate; ``inertia``: moment of inertia I; ``cutoff``: Ohmic cutoff Omega of the
-    global ME (``None``: 2 max(B1, B2), the largest qubit transition frequency).
-    Any field may be an array with a leading batch axis (see ``solve_device``).
+    rate; ``inertia``: moment of inertia I.  Every field is stored as a float64
+    array (new values never recompile) and may carry a batch shape (see
+    ``solve_device``).  The Ohmic cut-off of the global ME is a field of
+    :class:`jaxqtm.lindblad.GlobalME`.
     """
 
-    b1: jax.Array | float = 4.0
-    b2: jax.Array | float = 10.0
-    beta1: jax.Array | float = 0.1
-    beta2: jax.Array | float = 0.03
-    beta_r: jax.Array | float = 0.09
-    g: jax.Array | float = 1.0
-    chi: jax.Array | float = 0.0
-    lam: jax.Array | float = 0.1
-    gamma: jax.Array | float = 5e-5
-    inertia: jax.Array | float = 1.0
-    cutoff: jax.Array | float | None = None
+    b1: jax.Array = eqx.field(default=4.0, converter=as_float)
+    b2: jax.Array = eqx.field(default=10.0, converter=as_float)
+    beta1: jax.Array = eqx.field(default=0.1, converter=as_float)
+    beta2: jax.Array = eqx.field(default=0.03, converter=as_float)
+    beta_r: jax.Array = eqx.field(default=0.09, converter=as_float)
+    g: jax.Array = eqx.field(default=1.0, converter=as_float)
+    chi: jax.Array = eqx.field(default=0.0, converter=as_float)
+    lam: jax.Array = eqx.field(default=0.1, converter=as_float)
+    gamma: jax.Array = eqx.field(default=5e-5, converter=as_float)
+    inertia: jax.Array = eqx.field(default=1.0, converter=as_float)
 
     def swapped(self) -> "RotorParams":
         """The same device with the two qubit-bath temperatures exchanged."""
         return eqx.tree_at(lambda p: (p.beta1, p.beta2), self, (self.beta2, self.beta1))
 
 
-_POSITIVE = ("b1", "b2", "beta1", "beta2", "beta_r", "inertia")
-_NONNEG = ("g", "gamma")
+# allowed ranges: (lo, lo_open); chi also has hi = 1
+_RANGES = dict(
+    b1=(0.0, True), b2=(0.0, True), beta1=(0.0, True), beta2=(0.0, True), beta_r=(0.0, True),
+    inertia=(0.0, True), g=(0.0, False), gamma=(0.0, False), lam=(None, False), chi=(-1.0, False),
+)
 
 
-def validate_params(p: RotorParams):
-    """Python-level checks (skipped for traced values); raises ``ValueError``."""
-    for name in _POSITIVE + _NONNEG + ("chi", "lam", "cutoff"):
+def validate_params(p: RotorParams) -> None:
+    """Boundary checks of concrete fields (every entry of array fields); ``ValueError``
+    naming the field, its value and the allowed range.  Traced fields are checked in
+    the kernel (:func:`param_violation`)."""
+    check_type(p, "params", RotorParams, "jaxqtm.rotor.RotorParams")
+    for name, (lo, lo_open) in _RANGES.items():
+        check_range(getattr(p, name), f"RotorParams.{name}", lo, 1.0 if name == "chi" else None, lo_open=lo_open)
+
+
+def param_violation(p: RotorParams):
+    """Traced form of :func:`validate_params`: True where some field is out of range."""
+    bad = jnp.zeros((), bool)
+    for name, (lo, lo_open) in _RANGES.items():
         v = getattr(p, name)
-        if v is None or not is_concrete(v):
-            continue
-        a = np.asarray(v)
-        if np.iscomplexobj(a):
-            raise ValueError(f"RotorParams.{name} must be real")
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"RotorParams.{name} contains NaN or inf")
-        if name in _POSITIVE and np.any(a <= 0):
-            raise ValueError(f"RotorParams.{name} must be > 0 (got min {a.min():.6g})")
-        if name in _NONNEG and np.any(a < 0):
-            raise ValueError(f"RotorParams.{name} must be >= 0 (got min {a.min():.6g})")
-        if name == "chi" and np.any(np.abs(a) > 1):
-            raise ValueError(f"RotorParams.chi must lie in [-1, 1] (got {a.ravel()[0]:.6g})")
-        if name == "cutoff" and np.any(a <= 0):
-            raise ValueError("RotorParams.cutoff must be > 0")
+        bad = bad | ~jnp.all(jnp.isfinite(v))
+        if lo is not None:
+            bad = bad | jnp.any(v <= lo if lo_open else v < lo)
+        if name == "chi":
+            bad = bad | jnp.any(v > 1.0)
+    return bad
 
 
 def check_truncation(truncation) -> int:
-    if not isinstance(truncation, (int, np.integer)) or isinstance(truncation, bool):
-        raise ValueError(f"truncation must be a Python int L (l = -L..L); got {truncation!r}")
-    if truncation < 2:
-        raise ValueError(f"truncation L must be >= 2 (got {truncation}); the rotor needs room to move")
-    return int(truncation)
+    """The rotor cut-off ``L`` (basis ``l = -L..L``): a Python int >= 2."""
+    return check_int(truncation, "truncation", 2)
 
 
 @functools.lru_cache(maxsize=64)
@@ -168,33 +180,29 @@ def load_operators(p: RotorParams, truncation: int):
     return (cp, cm), p.inertia * p.gamma / p.beta_r
 
 
-def bose_occupation(beta, b):
-    """``n = 1/(exp(2 beta B) - 1)`` (eq. 16)."""
-    return 1.0 / jnp.expm1(2.0 * beta * b)
-
-
 def rotor_model(
-    p: RotorParams,
+    params: RotorParams,
     truncation: int,
     *,
-    master_equation: str = "local",
+    equation: AbstractMasterEquation = LocalME(),
     load: bool = True,
-    secular_tol: float = 1e-9,
 ) -> LindbladModel:
     """The device as a :class:`~jaxqtm.lindblad.LindbladModel`.
 
-    ``master_equation="local"``: collision-model LME (eqs. 13--17), channels
-    ``"cold"`` (qubit 1), ``"hot"`` (qubit 2), ``"load"``.
-    ``"global"``: semi-global ME (eq. 27, appendix A) with Ohmic spectral
-    densities ``g_i^2 w Omega^2/(w^2+Omega^2)`` (A16--A17) and the local load.
-    ``load=False`` drops the load (no steady state within the truncation;
-    used for the time evolution of Fig. 6).  The model carries the two
-    conserved charges, so the sector solver is used by default.
+    ``equation=LocalME()``: collision-model LME (eqs. 13--17), channels
+    ``"cold"`` (qubit 1), ``"hot"`` (qubit 2), ``"load"``; heat is measured with the
+    bare ``H_S0`` (eq. 18, ``model.heat_energy``).  ``GlobalME(secular_tol, cutoff)``:
+    semi-global ME (eq. 27, appendix A) with Ohmic spectral densities
+    ``g_i^2 w Omega^2/(w^2+Omega^2)`` (A16--A17; ``cutoff=None``: ``Omega = 2 max(B1, B2)``,
+    the largest qubit transition frequency) and the local load.  ``load=False`` drops
+    the load (no steady state within the truncation; used for the time evolution of
+    Fig. 6).  The model carries the two conserved charges, so the sector solver is used
+    by default.
     """
     truncation = check_truncation(truncation)
-    validate_params(p)
-    if master_equation not in ("local", "global"):
-        raise ValueError(f"master_equation must be 'local' or 'global'; got {master_equation!r}")
+    validate_params(params)
+    check_type(equation, "equation", (LocalME, GlobalME), "LocalME() or GlobalME(...)")
+    p = params
     o = operators(truncation)
     h0, hi = hamiltonian_parts(p, truncation)
     h = h0 + hi
@@ -205,9 +213,9 @@ def rotor_model(
     lrates = [rload, rload] if load else []
     lch = ["load", "load"] if load else []
     lsh = list(o["load_shifts"]) if load else []
-    if master_equation == "local":
-        n1 = bose_occupation(p.beta1, p.b1)
-        n2 = bose_occupation(p.beta2, p.b2)
+    if isinstance(equation, LocalME):
+        n1 = bose(p.beta1, 2.0 * p.b1)  # eq. 16: n = 1/(exp(2 beta B) - 1)
+        n2 = bose(p.beta2, 2.0 * p.b2)
         ops = [o["s1p"], o["s1m"], o["s2p"], o["s2m"], *lops]
         rates = [g1**2 * n1, g1**2 * (n1 + 1), g2**2 * n2, g2**2 * (n2 + 1), *lrates]
         ch = ["cold", "cold", "hot", "hot", *lch]
@@ -216,7 +224,7 @@ def rotor_model(
             h, ops, rates, channels=ch, charges=o["charges"], dims=o["dims"],
             shifts=[None] * 4 + lsh, heat_energy=h0,
         )
-    cutoff = 2.0 * jnp.maximum(p.b1, p.b2) if p.cutoff is None else p.cutoff
+    cutoff = 2.0 * jnp.maximum(p.b1, p.b2) if equation.cutoff is None else equation.cutoff
     baths = [
         Bath((o["s1m"], o["s1p"]), p.beta1, OhmicCutoff(g1**2, cutoff), name="cold"),
         Bath((o["s2m"], o["s2p"]), p.beta2, OhmicCutoff(g2**2, cutoff), name="hot"),
@@ -229,6 +237,33 @@ def rotor_model(
         local_channels=lch,
         local_shifts=lsh,
         charges=o["charges"],
-        secular_tol=secular_tol,
+        secular_tol=equation.secular_tol,
         dims=o["dims"],
     )
+
+
+def currents(params: RotorParams, truncation: int) -> CountingSetup:
+    """The local-ME device with its counted heat currents (for :mod:`jaxqtm.fcs`).
+
+    ``(model, currents, entropy)``: ``model = rotor_model(params, truncation)``; currents
+    ``Q_1`` (cold bath, eqs. 18--19), ``Q_2`` (hot bath), ``Q_r`` (load heat, eq. 21), each
+    the energy its jumps bring in measured with the bare ``H_S0`` (operator weights: the
+    load's jumps ``e^{+-i phi}(1 -+ kappa L_z)`` are not eigen-operators of ``H_S0``);
+    ``entropy``: ``-beta_c`` times the same energies, whose mean is the entropy
+    production ``-sum_c beta_c Q_c``.
+    """
+    model = rotor_model(params, truncation)
+    h0 = model.heat_energy
+    wops = (h0,) * len(model.ops)
+    weights = jnp.array([[1.0, 1.0, 0, 0, 0, 0], [0, 0, 1.0, 1.0, 0, 0], [0, 0, 0, 0, 1.0, 1.0]])
+    p = params
+    ent = -jnp.stack(jnp.broadcast_arrays(p.beta1, p.beta1, p.beta2, p.beta2, p.beta_r, p.beta_r))
+    return CountingSetup(
+        model, Currents(weights, wops, ("Q_1", "Q_2", "Q_r")), Currents(ent[None], wops, ("entropy",))
+    )
+
+
+def angular_momentum_current() -> Currents:
+    """Angular momentum the load gives the rotor (scalar weights ``+1``/``-1`` on its two
+    jumps ``e^{+-i phi}``), for the terms of :func:`rotor_model` with the load."""
+    return Currents(jnp.array([[0.0, 0.0, 0.0, 0.0, 1.0, -1.0]]), None, ("L_z",))

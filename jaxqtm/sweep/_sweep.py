@@ -8,7 +8,6 @@ import datetime
 import json
 import os
 import shutil
-import sys
 import time
 from typing import Any, Callable
 
@@ -16,24 +15,31 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._chunking import AbstractChunking, Auto
+from .._progress import AbstractProgressMeter, TextProgressMeter, check_progress_meter
+from .._results import RESULTS, ResultError, from_codes, is_result, message, name_of
 from ._axes import _check_name, _jsonable, as_grid
-from ._chunking import Auto, ChunkStrategy, default_memory_budget
+from ._devices import AbstractDevices, SingleDevice, as_devices
 
-STATUS_OK = 0
-STATUS_FAILED = -1  # the chunk holding the point raised (error text in meta["failed_chunks"]); outputs NaN
-STATUS_NONFINITE = -2  # the kernel returns no ``status`` and one of its float outputs is not finite
-STATUS_MESSAGES = {
-    STATUS_OK: "ok",
-    STATUS_FAILED: "the chunk holding this point raised an error (see meta['failed_chunks'])",
-    STATUS_NONFINITE: "non-finite output (kernel without a status field)",
-}
-FORMAT = "jaxqtm-sweep/1"
-_AXIS = "points"
+FORMAT = "jaxqtm-sweep/2"
+RESULT_FILE = "__result__"  # arrays/__result__.npy: the sweep's integer RESULTS code per point
 # Compiled chunk programs of recent sweeps, keyed by (kernel, fixed, chunk specs, devices): a
 # repeated sweep of the same kernel with the same chunk shape (a re-run notebook cell, the same
 # map on shifted parameter values) does not recompile.
 _COMPILED: dict = {}
 _COMPILED_MAX = 16
+
+
+def result_table() -> dict[str, dict[str, str]]:
+    """``{code: {"name": ..., "message": ...}}`` of every :class:`jaxqtm.RESULTS` code (the
+    table stored in ``meta.json``, to read the saved integer codes without jaxqtm)."""
+    table, code = {}, 0
+    while True:
+        try:
+            table[str(code)] = dict(name=name_of(code), message=message(code))
+        except (ValueError, IndexError, KeyError):
+            return table
+        code += 1
 
 
 # ---------------------------------------------------------------------------
@@ -46,19 +52,19 @@ class SweepResult:
     """Outputs of a sweep, shaped like the grid.
 
     - ``arrays``: output name -> array of shape ``grid.shape + leaf shape`` (names are the
-      kernel's dict keys / attribute names, nested ones joined by ``.``; a bare array is ``value``).
-    - ``status``: int32 per point: the kernel's own ``status`` output where it has one, else
-      0 / ``STATUS_NONFINITE``; ``STATUS_FAILED`` where the chunk raised.
-    - ``ok``: ``status == 0``.
+      kernel's dict keys / attribute names, nested ones joined by ``.``; a bare array is
+      ``value``; a :class:`jaxqtm.RESULTS` item of the kernel is stored as its integer codes).
+    - ``codes``: int32 per point, the sweep's :class:`jaxqtm.RESULTS` code (see ``sweep``).
+    - ``result``: the same as a ``RESULTS`` item over the grid; ``ok``: ``codes == 0``.
     - ``coords``: parameter -> (dimension, values); ``dims``: dimension names.
-    - ``meta``: every parameter, versions, chunking, devices, timings (also ``meta.json``).
+    - ``meta``: every parameter, versions, chunking, devices, timings, the code table and the
+      per-code counts (also ``meta.json``).
     - ``outputs``: the kernel's pytree (dict, ``eqx.Module``, ...) rebuilt from ``arrays``
       (in the process that ran the sweep; ``load`` gives ``arrays`` only).
     """
 
     arrays: dict[str, np.ndarray]
-    status: np.ndarray
-    ok: np.ndarray
+    codes: np.ndarray
     coords: dict[str, tuple[str, np.ndarray]]
     dims: tuple[str, ...]
     meta: dict
@@ -68,28 +74,43 @@ class SweepResult:
         return self.arrays[name]
 
     @property
+    def result(self) -> RESULTS:
+        return from_codes(self.codes)
+
+    @property
+    def ok(self) -> np.ndarray:
+        return np.asarray(self.codes) == 0
+
+    @property
     def shape(self):
-        return self.status.shape
+        return self.codes.shape
 
     @property
     def outputs(self):
         if self.treedef is None:
             return dict(self.arrays)
-        return jax.tree_util.tree_unflatten(self.treedef, [self.arrays[k] for k in self.meta["output_names"]])
+        res = set(self.meta.get("results", []))
+        leaves = [from_codes(self.arrays[k]) if k in res else self.arrays[k] for k in self.meta["output_names"]]
+        return jax.tree_util.tree_unflatten(self.treedef, leaves)
 
     def to_xarray(self):
-        """``xarray.Dataset``: one variable per output plus ``status``/``ok``, parameters as
-        coordinates, ``attrs['jaxqtm_meta']`` = the metadata as JSON. Needs xarray."""
+        """``xarray.Dataset``: one variable per output plus ``result`` (integer codes, table in
+        ``attrs['jaxqtm_meta']``) and ``ok``, parameters as coordinates. Needs xarray.
+
+        A kernel output that clashes with a coordinate, a dimension or ``result``/``ok`` is
+        prefixed ``out_``."""
         try:
             import xarray as xr
         except ImportError as e:  # optional dependency
             raise ImportError("to_xarray() needs xarray (pip install xarray)") from e
         nd = len(self.dims)
         data = {}
-        for k, v in list(self.arrays.items()) + [("status", self.status), ("ok", self.ok)]:
-            if k in self.coords or k in self.dims:
-                k = f"out_{k}"
-            data[k] = (self.dims + tuple(f"{k}_dim{j}" for j in range(np.ndim(v) - nd)), np.asarray(v))
+        taken = set(self.coords) | set(self.dims) | {"result", "ok"}
+        for k, v in list(self.arrays.items()):
+            data[f"out_{k}" if k in taken else k] = v
+        data["result"], data["ok"] = self.codes, self.ok
+        data = {k: (self.dims + tuple(f"{k}_dim{j}" for j in range(np.ndim(v) - nd)), np.asarray(v))
+                for k, v in data.items()}
         coords = {}
         for p, (dim, vals) in self.coords.items():
             coords[p] = ((dim,) + tuple(f"{p}_dim{j}" for j in range(vals.ndim - 1)), vals)
@@ -117,14 +138,14 @@ def load(out) -> SweepResult:
         meta = json.load(fh)
     arrays = {k: np.load(os.path.join(out, "arrays", f"{k}.npy"), mmap_mode="r").reshape(meta["outputs"][k]["shape"])
               for k in meta["output_names"]}
-    status = np.load(os.path.join(out, "arrays", "__status__.npy")).reshape(meta["grid"]["shape"])
+    codes = np.load(os.path.join(out, "arrays", f"{RESULT_FILE}.npy")).reshape(meta["grid"]["shape"])
     coords = {}
     for ax in meta["grid"]["axes"]:
         for k, v in ax.items():
             if k != "__dim__":
                 coords[k] = (ax["__dim__"], np.asarray(v) if not isinstance(v, dict) else
                              np.asarray(v["real"]) + 1j * np.asarray(v["imag"]))
-    return SweepResult(arrays, status, status == STATUS_OK, coords, tuple(meta["grid"]["dims"]), meta)
+    return SweepResult(arrays, codes, coords, tuple(meta["grid"]["dims"]), meta)
 
 
 # ---------------------------------------------------------------------------
@@ -169,24 +190,6 @@ def _atomic_json(path, obj):
     os.replace(tmp, path)
 
 
-def _print_progress(info):
-    if info["event"] == "start":
-        print(f"[sweep] {info['n_points']} points in {info['n_chunks']} chunks of {info['chunk_size']} on "
-              f"{info['n_devices']} device(s); compiled in {info['compile_s']:.1f} s, "
-              f"{info['bytes_per_chunk'] / 2**20:.2f} MiB per chunk per device", file=sys.stderr, flush=True)
-        if info["resumed_chunks"]:
-            print(f"[sweep] resumed {info['resumed_chunks']}/{info['n_chunks']} finished chunks from {info['out']}",
-                  file=sys.stderr, flush=True)
-    elif info["event"] == "chunk":
-        eta = (info["n_points"] - info["done_points"]) / max(info["points_per_s"], 1e-30)
-        print(f"[sweep] chunk {info['chunk'] + 1}/{info['n_chunks']}  {info['done_points']}/{info['n_points']} points"
-              f"  {info['points_per_s']:.0f} points/s  eta {eta:.0f} s" + ("  (FAILED)" if info["failed"] else ""),
-              file=sys.stderr, flush=True)
-    elif info["event"] == "end":
-        counts = ", ".join(f"{k}: {v}" for k, v in info["status_counts"].items())
-        print(f"[sweep] done in {info['run_s']:.1f} s; status counts {{{counts}}}", file=sys.stderr, flush=True)
-
-
 def _gather(x):
     if jax.process_count() > 1:
         from jax.experimental import multihost_utils
@@ -195,9 +198,40 @@ def _gather(x):
     return np.asarray(jax.device_get(x))
 
 
+def _point_codes(chunk_arrays, result_names, m):
+    """The sweep's code per point of one computed chunk (``m`` points).
+
+    With RESULTS outputs: their codes, first failure wins (in tree order; a RESULTS output with
+    trailing axes, e.g. one code per time, gives its first failure along them).  Without any:
+    ``nonfinite`` where a float output is not finite, else successful.
+    """
+    code = np.zeros(m, np.int32)
+    if result_names:
+        for nm in result_names:
+            c = np.asarray(chunk_arrays[nm]).astype(np.int32).reshape(m, -1)
+            if c.shape[1] == 0:
+                continue
+            first = c[np.arange(m), np.argmax(c != 0, axis=1)]
+            code = np.where(code == 0, first, code)
+        return code
+    finite = np.ones(m, bool)
+    for a in chunk_arrays.values():
+        if np.issubdtype(a.dtype, np.inexact) and a.size:
+            finite &= np.all(np.isfinite(a.reshape(m, -1)), axis=1)
+    return np.where(finite, 0, int(RESULTS.nonfinite._value)).astype(np.int32)  # pyright: ignore
+
+
+def _counts(codes) -> dict[str, int]:
+    vals, counts = np.unique(np.asarray(codes), return_counts=True)
+    return {name_of(int(c)): int(k) for c, k in zip(vals, counts)}
+
+
 # ---------------------------------------------------------------------------
 # sweep
 # ---------------------------------------------------------------------------
+
+_NONFINITE = int(RESULTS.nonfinite._value)  # pyright: ignore[reportAttributeAccessIssue]
+_CHUNK_FAILED = int(RESULTS.chunk_failed._value)  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def sweep(
@@ -205,45 +239,63 @@ def sweep(
     grid,
     *,
     fixed: dict | None = None,
-    chunk: ChunkStrategy | None = None,
+    chunk: AbstractChunking = Auto(),
     out: str | os.PathLike | None = None,
     resume: bool = True,
-    progress: bool | Callable[[dict], None] = True,
-    devices=None,
-    on_error: str = "flag",
+    progress_meter: AbstractProgressMeter = TextProgressMeter(),
+    devices: AbstractDevices | jax.sharding.Mesh = SingleDevice(),
+    throw: bool = False,
     netcdf: bool = False,
 ) -> SweepResult:
     """Map a pure per-point kernel over a parameter grid.
 
     **Arguments:**
     - ``fn``: ``fn(**point, **fixed) -> pytree of arrays`` for ONE point (a dict, a tuple, an
-      ``eqx.Module`` such as ``jaxqtm.oscillators.Observables``...). Traceable by JAX; a leaf
-      named ``status`` (int, 0 = ok) is taken as the point's status flag.
+      ``eqx.Module`` such as a component's result object...). Traceable by JAX.
     - ``grid``: ``Grid`` (cartesian), ``Zip`` (zipped, 1-D) or a dict (-> ``Grid(**dict)``).
     - ``fixed``: constants passed to every call (baked into the compiled program; must be
       JSON-serialisable numbers/lists/strings, they go into the metadata).
-    - ``chunk``: ``Auto(memory_budget=...)`` (default) or ``Fixed(n)``. ``vmap(fn)`` is compiled
-      ONCE, for one chunk shape; the last chunk is padded by repeating the last point. Compiled
-      programs are cached per (kernel object, fixed, chunk shape, devices), like ``jax.jit``
-      caches per function: a later sweep with new grid values does not recompile.
+    - ``chunk``: ``Auto(memory_budget=...)`` (default), ``Fixed(n)`` or ``ArrayBudget(...)``.
+      ``vmap(fn)`` is compiled ONCE, for one chunk shape; the last chunk is padded by repeating
+      the last point. Compiled programs are cached per (kernel object, fixed, chunk shape,
+      devices), like ``jax.jit`` caches per function: a later sweep with new grid values does
+      not recompile.
     - ``out``: directory for checkpoints and results. Each finished chunk is written atomically
       (``chunks/c<i>.npz``); a re-run with ``resume=True`` skips finished chunks, so a killed
       sweep resumes and ends bit-identical to an uninterrupted one. At the end ``arrays/*.npy``
-      (memory-mapped, so a grid larger than RAM never needs to fit) and ``meta.json`` are
-      written; ``netcdf=True`` adds ``result.nc``. ``resume=False`` discards earlier chunks.
-    - ``progress``: print one line per chunk to stderr (``True``), nothing (``False``), or a
-      callable receiving a dict per event (``start``/``chunk``/``end``).
-    - ``devices``: ``None`` (default device), ``"all"`` (``jax.devices()``) or a list of devices:
-      each chunk's point axis is sharded over a 1-D mesh of them (``NamedSharding``); with
-      ``jax.distributed.initialize()`` this spans every process/host (process 0 writes ``out``).
-    - ``on_error``: ``"flag"`` (a chunk that raises gets ``status = STATUS_FAILED`` and NaN
-      outputs, the error text goes into ``meta['failed_chunks']``; resume retries it) or ``"raise"``.
+      (memory-mapped, so a grid larger than RAM never needs to fit; the codes in
+      ``arrays/__result__.npy``) and ``meta.json`` are written; ``netcdf=True`` adds
+      ``result.nc``. ``resume=False`` discards earlier chunks.
+    - ``progress_meter``: ``TextProgressMeter()`` (one line per chunk to stderr),
+      ``NoProgressMeter()``, or ``CallbackProgressMeter(f)``: ``f`` gets a dict per event,
+      ``task="sweep"``, ``event`` ``"start"`` (``n_points``, ``n_chunks``, ``chunk_size``,
+      ``n_devices``, ``compile_s``, ``bytes_per_chunk``, ``resumed_chunks``, ``out``),
+      ``"chunk"`` (``chunk``, ``n_chunks``, ``done_points``, ``n_points``, ``elapsed_s``,
+      ``points_per_s``, ``failed``: the chunk raised, ``n_failed``: its failed points) and
+      ``"end"`` (``run_s``, ``result_counts``).
+    - ``devices``: ``SingleDevice()`` (default), ``AllDevices()`` (``jax.devices()``: every
+      device of every process after ``jax.distributed.initialize()``; process 0 writes ``out``)
+      or ``MeshDevices(mesh)`` / a bare ``jax.sharding.Mesh``: each chunk's point axis is
+      sharded over the mesh (``NamedSharding``).
+    - ``throw``: ``False`` (default): failures are data -- a chunk that raises gets
+      ``RESULTS.chunk_failed`` and NaN outputs (error text in ``meta['failed_chunks']``; resume
+      retries it) and failed points are flagged.  ``True``: a chunk that raises re-raises, and
+      the first chunk with a failed point raises :class:`jaxqtm.ResultError` naming the point
+      (after its checkpoint is written).
+
+    **Failures.** A point's ``result`` is read from EVERY :class:`jaxqtm.RESULTS` item anywhere in
+    the kernel's output (a component's result object, or ``result=first_failure(...)`` in a
+    dict); with several, the first failure in tree order wins.  A kernel that reports a RESULTS
+    item is trusted for NaN (components return NaN where a quantity is undefined, e.g. the
+    efficiency of a non-engine); a kernel without one gets ``RESULTS.nonfinite`` where one of
+    its float outputs is not finite.  ``RESULTS.chunk_failed``: the chunk holding the point
+    raised.
 
     **Returns:** ``SweepResult``.
     """
     # ---- boundary validation -------------------------------------------------
     if not callable(fn):
-        raise ValueError(f"fn must be a callable per-point kernel, got {type(fn).__name__}")
+        raise TypeError(f"fn must be a callable per-point kernel, got {type(fn).__name__}")
     grid = as_grid(grid)
     fixed = dict(fixed or {})
     for k in fixed:
@@ -256,18 +308,15 @@ def sweep(
                                             for k, v in fixed.items()}))
     except TypeError as e:
         raise ValueError(f"fixed parameters must be JSON-serialisable numbers, lists or strings: {e}") from None
-    chunk = Auto() if chunk is None else chunk
-    if not isinstance(chunk, ChunkStrategy):
-        raise ValueError(f"chunk must be Auto(...) or Fixed(n), got {chunk!r}")
-    if on_error not in ("flag", "raise"):
-        raise ValueError(f"on_error must be 'flag' or 'raise', got {on_error!r}")
-    if devices is None:
-        devs, sharded = [jax.devices()[0]], False
-    else:
-        devs = jax.devices() if isinstance(devices, str) and devices == "all" else list(devices)
-        if not devs or not all(isinstance(d, jax.Device) for d in devs):
-            raise ValueError(f"devices must be None, 'all' or a non-empty list of jax devices, got {devices!r}")
-        sharded = True
+    if not isinstance(chunk, AbstractChunking):
+        raise TypeError(f"chunk must be Auto(...), Fixed(n) or ArrayBudget(...), got {chunk!r}")
+    report = check_progress_meter(progress_meter)
+    if not isinstance(throw, bool):
+        raise TypeError(f"throw must be True or False, got {throw!r}")
+    placement = as_devices(devices)
+    devs = placement.devices()
+    mesh = placement.mesh()
+    sh = placement.sharding()
     ndev = len(devs)
     if netcdf and out is None:
         raise ValueError("netcdf=True needs out= (the directory to write result.nc to)")
@@ -277,29 +326,28 @@ def sweep(
     params = grid.parameters
     kernel = lambda p: fn(**p, **fixed)  # noqa: E731
     batched = jax.vmap(kernel)
-    if sharded:
-        mesh = jax.sharding.Mesh(np.asarray(devs), (_AXIS,))
-        sh = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(_AXIS))
-        jitted = jax.jit(batched, in_shardings=(sh,), out_shardings=sh)
-    else:
-        sh = None
-        jitted = jax.jit(batched)
+    jitted = jax.jit(batched) if sh is None else jax.jit(batched, in_shardings=(sh,), out_shardings=sh)
 
     def specs(size):
         return {k: jax.ShapeDtypeStruct((size,) + v.shape[1:], jax.dtypes.canonicalize_dtype(v.dtype), sharding=sh)
                 for k, (_, v) in params.items()}
 
     compile_s = [0.0]
+    local: dict = {}  # this call's programs (also for kernels that cannot be cached across calls)
+    placement_key = (tuple(devs), None if mesh is None else (tuple(mesh.axis_names), tuple(mesh.devices.shape)))
 
     def compile_at(size):
+        if size in local:
+            return local[size]
         try:
             key = (fn, json.dumps(fixed_json, sort_keys=True),
-                   tuple((k, s.shape, str(s.dtype)) for k, s in specs(size).items()), tuple(devs), sharded)
+                   tuple((k, s.shape, str(s.dtype)) for k, s in specs(size).items()), placement_key)
             hash(key)
         except TypeError:  # unhashable kernel object: no caching
             key = None
         if key is not None and key in _COMPILED:
-            return _COMPILED[key]
+            local[size] = _COMPILED[key]
+            return local[size]
         t0 = time.perf_counter()
         compiled = jitted.lower(specs(size)).compile()
         compile_s[0] += time.perf_counter() - t0
@@ -307,7 +355,7 @@ def sweep(
             m = compiled.memory_analysis()
             nbytes = int(m.argument_size_in_bytes + m.output_size_in_bytes + m.temp_size_in_bytes
                          - m.alias_size_in_bytes)
-        except Exception:  # backend without memory analysis: fall back to the outputs+arguments size
+        except Exception:  # noqa: BLE001 - backend without memory analysis: outputs+arguments size
             nbytes = -1
         if nbytes < 0:
             shapes = jax.eval_shape(batched, specs(size))
@@ -317,7 +365,13 @@ def sweep(
             if len(_COMPILED) >= _COMPILED_MAX:
                 _COMPILED.pop(next(iter(_COMPILED)))
             _COMPILED[key] = (compiled, nbytes)
-        return compiled, nbytes
+        local[size] = (compiled, nbytes)
+        return local[size]
+
+    def point_bytes():
+        one = specs(1)
+        shapes = jax.eval_shape(batched, one)
+        return max([x.size * x.dtype.itemsize for x in jax.tree_util.tree_leaves((shapes, one))] + [1])
 
     # ---- checkpoint directory ----------------------------------------------------
     n = grid.size
@@ -330,8 +384,8 @@ def sweep(
             with open(mpath) as fh:
                 manifest = json.load(fh)
             if {k: manifest.get(k) for k in identity} != identity:
-                raise ValueError(f"out={out!r} holds a different sweep (grid, fixed parameters or kernel differ); "
-                                 "use another directory or resume=False to overwrite it")
+                raise ValueError(f"out={out!r} holds a different sweep (grid, fixed parameters, kernel or format "
+                                 "differ); use another directory or resume=False to overwrite it")
         elif writer:
             for sub in ("chunks", "arrays"):
                 shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
@@ -344,23 +398,28 @@ def sweep(
     if manifest is not None:  # resume: same chunk boundaries as the first run
         size = int(manifest["chunk_size"])
         batch = -(-size // ndev) * ndev
-        compiled, nbytes = compile_at(batch)
     else:
-        batch, compiled, nbytes = chunk.choose(n, ndev, compile_at, devices=devs)
+        batch = chunk.choose(n, measure=lambda s: compile_at(s)[1], point_bytes=point_bytes, n_devices=ndev,
+                             devices=devs)
         size = batch
         if out is not None and writer:
             _atomic_json(os.path.join(out, "manifest.json"),
                          identity | dict(chunk_size=size, n_points=n, shape=list(grid.shape),
                                          created=datetime.datetime.now(datetime.timezone.utc).isoformat()))
+    compiled, nbytes = compile_at(batch)
     n_chunks = -(-n // size)
 
     out_shapes = compiled.out_info  # no extra trace of the kernel
-    leaves_with_path, treedef = jax.tree_util.tree_flatten_with_path(out_shapes)
+    leaves_with_path, treedef = jax.tree_util.tree_flatten_with_path(out_shapes, is_leaf=is_result)
     names = [_leaf_name(p) for p, _ in leaves_with_path]
-    if len(set(names)) != len(names):
+    if len(set(names)) != len(names) or RESULT_FILE in names:
         names = [f"{nm}__{i}" for i, nm in enumerate(names)]
-    leaf_specs = {nm: (tuple(x.shape[1:]), np.dtype(x.dtype)) for nm, (_, x) in zip(names, leaves_with_path)}
-    has_status = "status" in names
+    is_res = [is_result(x) for _, x in leaves_with_path]
+    result_names = [nm for nm, r in zip(names, is_res) if r]
+    leaf_specs = {}
+    for nm, (_, x), r in zip(names, leaves_with_path, is_res):
+        v = x._value if r else x
+        leaf_specs[nm] = (tuple(v.shape[1:]), np.dtype(np.int32) if r else np.dtype(v.dtype))
 
     # ---- result buffers (memory-mapped when writing to disk) -----------------
     def alloc(name, shape, dtype):
@@ -371,7 +430,7 @@ def sweep(
         return np.empty((n,) + shape, dtype)
 
     bufs = {nm: alloc(nm, s, d) for nm, (s, d) in leaf_specs.items()}
-    status = alloc("__status__", (), np.int32)
+    codes = alloc(RESULT_FILE, (), np.int32)
     failed = {}
 
     def chunk_path(i):
@@ -383,70 +442,98 @@ def sweep(
         with np.load(chunk_path(i)) as z:
             return "__error__" not in z.files  # failed chunks are retried on resume
 
+    def raise_first_failure(lo, st):
+        bad = np.flatnonzero(st != 0)
+        if not (throw and bad.size):
+            return
+        j = lo + int(bad[0])
+        idx = np.unravel_index(j, grid.shape)
+        point = ", ".join(f"{k}={v[0].tolist()}" for k, v in grid.points(j, j + 1).items())
+        k = int(st[bad[0]])
+        raise ResultError(
+            f"sweep point {tuple(int(i) for i in idx)} ({point}) failed: {name_of(k)}: {message(k)} "
+            f"({bad.size} failed point(s) in its chunk of {st.size}). Pass throw=False to get the flagged "
+            "result instead (SweepResult.result / .ok say which points failed).")
+
     resumed = [i for i in range(n_chunks) if done(i)]
-    report = progress if callable(progress) else (_print_progress if progress else (lambda info: None))
-    report(dict(event="start", n_points=n, n_chunks=n_chunks, chunk_size=size, n_devices=ndev,
-                compile_s=compile_s[0], bytes_per_chunk=nbytes, resumed_chunks=len(resumed), out=out))
+    resumed_note = f"; resumed {len(resumed)}/{n_chunks} finished chunks from {out}" if resumed else ""
+    report(dict(task="sweep", event="start", n_points=n, n_chunks=n_chunks, chunk_size=size, n_devices=ndev,
+                compile_s=compile_s[0], bytes_per_chunk=nbytes, resumed_chunks=len(resumed), out=out,
+                message=f"{n} points in {n_chunks} chunks of {size} on {ndev} device(s); compiled in "
+                        f"{compile_s[0]:.1f} s, {nbytes / 2**20:.2f} MiB per chunk per device" + resumed_note))
 
     def put(a):
         if sh is None:
             return jnp.asarray(a)
         return jax.make_array_from_callback(a.shape, sh, lambda idx: a[idx])
 
+    def host(x):
+        return _gather(x._value if is_result(x) else x)
+
     t_run = time.perf_counter()
     done_points, computed_points = 0, 0
     for i in range(n_chunks):
         lo, hi = i * size, min(n, (i + 1) * size)
+        m = hi - lo
         if i in resumed:
             with np.load(chunk_path(i)) as z:
                 for nm in names:
                     bufs[nm][lo:hi] = z[nm]
-                status[lo:hi] = z["__status__"]
-            done_points += hi - lo
+                st = z[RESULT_FILE]
+            codes[lo:hi] = st
+            done_points += m
+            raise_first_failure(lo, st)
             continue
         pts = grid.points(lo, lo + batch)
         err = None
         try:
             res = compiled({k: put(v) for k, v in pts.items()})
-            host = [_gather(x)[: hi - lo] for x in jax.tree_util.tree_leaves(res)]
+            outs = [host(x)[:m] for x in jax.tree_util.tree_leaves(res, is_leaf=is_result)]
         except Exception as e:  # noqa: BLE001 -- flagged as data, or re-raised on request
-            if on_error == "raise":
+            if throw:
                 raise
             err = f"{type(e).__name__}: {e}"
             if len(err) > 2000:  # keep the head and the tail (where JAX puts the user's message)
                 err = err[:400] + " ... " + err[-1600:]
-            host = [np.full((hi - lo,) + leaf_specs[nm][0], np.nan if np.issubdtype(leaf_specs[nm][1], np.inexact)
-                            else 0, dtype=leaf_specs[nm][1]) for nm in names]
-        chunk_arrays = dict(zip(names, host))
+            outs = []
+            for nm, r in zip(names, is_res):
+                s, d = leaf_specs[nm]
+                fill = _CHUNK_FAILED if r else (np.nan if np.issubdtype(d, np.inexact) else 0)
+                outs.append(np.full((m,) + s, fill, dtype=d))
+        chunk_arrays = dict(zip(names, outs))
+        for nm, r in zip(names, is_res):
+            if r:
+                chunk_arrays[nm] = np.asarray(chunk_arrays[nm]).astype(np.int32)
         if err is not None:
-            st = np.full(hi - lo, STATUS_FAILED, np.int32)
+            st = np.full(m, _CHUNK_FAILED, np.int32)
             failed[i] = err
-        elif has_status:
-            st = np.asarray(chunk_arrays["status"]).astype(np.int32)
         else:
-            finite = np.ones(hi - lo, bool)
-            for nm, a in chunk_arrays.items():
-                if np.issubdtype(a.dtype, np.inexact):
-                    finite &= np.all(np.isfinite(a.reshape(hi - lo, -1)), axis=1)
-            st = np.where(finite, STATUS_OK, STATUS_NONFINITE).astype(np.int32)
+            st = _point_codes(chunk_arrays, result_names, m)
         for nm in names:
             bufs[nm][lo:hi] = chunk_arrays[nm]
-        status[lo:hi] = st
+        codes[lo:hi] = st
         if out is not None and writer:
             extra = {"__error__": np.asarray(err)} if err is not None else {}
-            _atomic_savez(chunk_path(i), **chunk_arrays, __status__=st, **extra)
-        done_points += hi - lo
-        computed_points += hi - lo
+            _atomic_savez(chunk_path(i), **chunk_arrays, **{RESULT_FILE: st}, **extra)
+        done_points += m
+        computed_points += m
+        raise_first_failure(lo, st)
         elapsed = time.perf_counter() - t_run
-        report(dict(event="chunk", chunk=i, n_chunks=n_chunks, done_points=done_points, n_points=n,
-                    elapsed_s=elapsed, points_per_s=computed_points / max(elapsed, 1e-9), failed=err is not None))
+        rate = computed_points / max(elapsed, 1e-9)
+        n_failed = int(np.sum(st != 0))
+        eta = (n - done_points) / max(rate, 1e-30)
+        report(dict(task="sweep", event="chunk", chunk=i, n_chunks=n_chunks, done_points=done_points, n_points=n,
+                    elapsed_s=elapsed, points_per_s=rate, failed=err is not None, n_failed=n_failed,
+                    message=f"chunk {i + 1}/{n_chunks}  {done_points}/{n} points  {rate:.0f} points/s  eta {eta:.0f} s"
+                            + ("  (FAILED: the chunk raised)" if err is not None else
+                               f"  ({n_failed} failed points)" if n_failed else "")))
     run_s = time.perf_counter() - t_run
 
     shape = grid.shape
     arrays = {nm: bufs[nm].reshape(shape + leaf_specs[nm][0]) for nm in names}
-    status = status.reshape(shape)
-    codes, counts = np.unique(status, return_counts=True)
-    budget = getattr(chunk, "memory_budget", None)
+    codes = codes.reshape(shape)
+    counts = _counts(codes)
+    budget = chunk.budget(devs) if isinstance(chunk, Auto) else None
     meta = dict(
         format=FORMAT,
         jaxqtm_version=_version(),
@@ -459,28 +546,32 @@ def sweep(
         fixed=fixed_json,
         output_names=names,
         outputs={nm: dict(shape=list(shape + s), dtype=str(d)) for nm, (s, d) in leaf_specs.items()},
+        results=result_names,
         chunk=dict(strategy=repr(chunk), size=size, batch=batch, n_chunks=n_chunks, bytes_per_chunk_per_device=nbytes,
-                   memory_budget=(budget or default_memory_budget(devs)) if isinstance(chunk, Auto) else None),
+                   memory_budget=budget),
         devices=[str(d) for d in devs],
-        sharded=sharded,
+        placement=type(placement).__name__ + ("" if mesh is None else f"(axis_names={tuple(mesh.axis_names)}, "
+                                                                      f"shape={tuple(mesh.devices.shape)})"),
+        sharded=sh is not None,
         process_count=jax.process_count(),
         resumed_chunks=len(resumed),
         failed_chunks={str(k): v for k, v in failed.items()},
-        status_codes={str(k): v for k, v in STATUS_MESSAGES.items()},
-        status_counts={str(int(c)): int(k) for c, k in zip(codes, counts)},
+        result_file=f"arrays/{RESULT_FILE}.npy",
+        result_codes=result_table(),
+        result_counts=counts,
         timing=dict(compile_s=compile_s[0], run_s=run_s, points_computed=computed_points,
                     points_per_s=computed_points / max(run_s, 1e-9)),
     )
-    result = SweepResult(arrays, status, status == STATUS_OK, {k: (d, v) for k, (d, v) in params.items()},
-                         grid.dims, meta, treedef)
+    result = SweepResult(arrays, codes, {k: (d, v) for k, (d, v) in params.items()}, grid.dims, meta, treedef)
     if out is not None and writer:
-        for b in list(bufs.values()) + [status]:
+        for b in list(bufs.values()) + [codes]:
             if isinstance(b, np.memmap):
                 b.flush()
         _atomic_json(os.path.join(out, "meta.json"), meta)
         if netcdf:
             result.to_netcdf(os.path.join(out, "result.nc"))
-    report(dict(event="end", run_s=run_s, status_counts=meta["status_counts"]))
+    report(dict(task="sweep", event="end", run_s=run_s, result_counts=counts,
+                message=f"done in {run_s:.1f} s; results {{{', '.join(f'{k}: {v}' for k, v in counts.items())}}}"))
     return result
 
 

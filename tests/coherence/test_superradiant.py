@@ -15,6 +15,7 @@ import scipy.linalg as sla
 
 import jaxqtm  # noqa: F401
 from jaxqtm import coherence as co
+from jaxqtm._results import codes, name_of
 
 KAPPA = 1.0
 
@@ -129,7 +130,8 @@ def test_cycle_against_qutip(name):
     rho = qutip.Qobj(np.asarray(r.rho[0]), dims=dims)
     opts = {"atol": 1e-12, "rtol": 1e-11, "nsteps": 100000}
     for k in range(2 * steps):
-        h, ops, rates, _ = co.two_qubit_model(w[k], b[k], KAPPA, dissipation=diss)
+        model, _ = co.two_qubit_model(w[k], b[k], KAPPA, dissipation=diss)
+        h, ops, rates = model.hamiltonian, model.ops, model.rates
         hq = qutip.Qobj(np.asarray(h), dims=dims)
         cq = [np.sqrt(float(g)) * qutip.Qobj(np.asarray(o), dims=dims) for o, g in zip(ops, rates)]
         tl = np.linspace(0, dt[k], 129)  # Simpson error ~1e-9 relative
@@ -152,13 +154,13 @@ def sla_simpson(y, x):
 def test_superradiant_emission_rates():
     """Zero temperature: Dicke ladder |J_-|1,m>|^2 = (1+m)(2-m): J = -2 kappa omega from |1,1> and |1,0>."""
     omega, beta = 1.3, 60.0
-    hc, oc, rc, _ = co.two_qubit_model(omega, beta, KAPPA, dissipation=co.Collective())
-    hi, oi, ri, _ = co.two_qubit_model(omega, beta, KAPPA, dissipation=co.Independent())
+    mc, _ = co.two_qubit_model(omega, beta, KAPPA, dissipation=co.Collective())
+    mi, _ = co.two_qubit_model(omega, beta, KAPPA, dissipation=co.Independent())
     db = np.asarray(co.dicke_basis())
     states = {"ee": db[:, 2], "T0": db[:, 1], "S": db[:, 3], "eg": np.eye(4)[2]}
     dicke = {m: (1 + m) * (2 - m) for m in (1, 0)}
-    jc = {k: float(co.heat_current(jnp.outer(v, v), hc, oc, rc)) for k, v in states.items()}
-    ji = {k: float(co.heat_current(jnp.outer(v, v), hi, oi, ri)) for k, v in states.items()}
+    jc = {k: float(co.heat_current(mc, jnp.outer(v, v))) for k, v in states.items()}
+    ji = {k: float(co.heat_current(mi, jnp.outer(v, v))) for k, v in states.items()}
     np.testing.assert_allclose(jc["ee"], -dicke[1] * KAPPA * omega, rtol=1e-12)
     np.testing.assert_allclose(jc["T0"], -dicke[0] * KAPPA * omega, rtol=1e-12)  # superradiant: 2x
     assert abs(jc["S"]) < 1e-20  # subradiant (dark) singlet
@@ -179,8 +181,8 @@ def test_thermal_triplet_a_qm_is_one_third_of_a_cl(beta_omega):
     db = np.asarray(co.dicke_basis())[:, :3]
     rho = jnp.asarray(db @ np.diag([1, x, x**2]) @ db.T / (1 + x + x**2))
     for name, diss in [("collective", co.Collective()), ("independent", co.Independent())]:
-        h, ops, rates, bohr = co.two_qubit_model(omega, beta, KAPPA, dissipation=diss)
-        rep = co.coherence_report(rho, h, ops, rates, beta, bohr)
+        model, bohr = co.two_qubit_model(omega, beta, KAPPA, dissipation=diss)
+        rep = co.coherence_report(model, rho, beta, bohr=bohr)
         gd = KAPPA / (1 - x)  # kappa (1 + n_B)
         pref = omega**2 * gd / (1 + x + x**2)
         if name == "collective":
@@ -194,15 +196,26 @@ def test_thermal_triplet_a_qm_is_one_third_of_a_cl(beta_omega):
 def test_collective_operators_are_davies_components():
     """J_-, J_+ with rates kappa(1+n), kappa n are the Bohr components of sigma_x^1 + sigma_x^2."""
     omega, beta = 0.9, 0.7
-    h, ops, rates, bohr = co.two_qubit_model(omega, beta, KAPPA, dissipation=co.Collective())
+    import jaxqtm.lindblad as jl
+
+    class Flat(jl.AbstractSpectralDensity):
+        """J(w) = kappa sign(w): downward rate kappa (1 + n(w)); 0 at w = 0 (no such component here)."""
+
+        kappa: float
+
+        def over_omega(self, w):
+            return self.kappa * jnp.abs(w) / (w**2 + 1e-30)
+
+    model, bohr = co.two_qubit_model(omega, beta, KAPPA, dissipation=co.Collective())
     sx = np.array([[0, 1], [1, 0]])
     coupling = np.kron(sx, np.eye(2)) + np.kron(np.eye(2), sx)
-    dops, drates, dbohr = co.davies_jump_operators(h, coupling, beta, lambda x: KAPPA * (1 + _nb(beta, x)))
-    from jaxqtm.lindblad import liouvillian
-
-    np.testing.assert_allclose(np.asarray(liouvillian(h, dops, drates)), np.asarray(liouvillian(h, ops, rates)),
-                               atol=1e-13)
-    np.testing.assert_allclose(np.sort(np.asarray(dbohr)), np.sort(np.asarray(bohr)), atol=1e-14)
+    davies = jl.global_model(model.hamiltonian, [jl.Bath((coupling,), beta, Flat(KAPPA))])
+    np.testing.assert_allclose(
+        np.asarray(jl.sector_generator(davies, ()).total()) @ np.kron(np.asarray(davies.basis).conj().T, np.asarray(davies.basis).T),
+        np.kron(np.asarray(davies.basis).conj().T, np.asarray(davies.basis).T) @ np.asarray(jl.liouvillian(model.hamiltonian, model.ops, model.rates)),
+        atol=1e-13,
+    )
+    assert sorted(np.asarray(bohr).tolist()) == [-omega, omega]
 
 
 def _quasi_static_deficit(name, steps):
@@ -250,7 +263,8 @@ def _continuous_ramp_qutip(c, diss, n_t=201, cycles=4):
     from scipy.integrate import simpson
 
     dims = [[2, 2], [2, 2]]
-    h1, ops, _, _ = co.two_qubit_model(1.0, 1.0, c.kappa, dissipation=diss)
+    m1, _ = co.two_qubit_model(1.0, 1.0, c.kappa, dissipation=diss)
+    h1, ops = m1.hamiltonian, m1.ops
     kinds = np.asarray(diss.jump_operators()[1])  # +1 lowering, -1 raising
     num = qutip.Qobj(np.asarray(h1), dims=dims)
     r = c.beta_hot / c.beta_cold
@@ -332,8 +346,8 @@ def test_instantaneous_current_dissipation_ratio_exceeds_classical_part():
     r = co.superradiant_engine(CYCLE, steps=8)
     exceed = 0
     for k in range(16):
-        h, ops, rates, bohr = co.two_qubit_model(r.omegas[k], r.betas[k], 1.0)
-        rep = co.coherence_report(r.rho[k], h, ops, rates, r.betas[k], bohr)
+        model, bohr = co.two_qubit_model(r.omegas[k], r.betas[k], 1.0)
+        rep = co.coherence_report(model, r.rho[k], r.betas[k], bohr=bohr)
         ratio = float(rep["rho"]["cd_ratio"])
         assert ratio <= 0.5 * float(rep["A_cl"] + rep["A_qm"]) * (1 + 1e-9)
         exceed += ratio > 0.5 * float(rep["A_cl"]) * 1.2
@@ -410,8 +424,8 @@ def test_dicke_a_split_against_product_space():
     rates = jnp.asarray([KAPPA * (1 + nb), KAPPA * nb])
     bohr = jnp.asarray([omega, -omega])
     rho_full = jnp.asarray(basis @ rho_r @ basis.T)
-    a_ref = float(co.heat_fluctuation(rho_full, ops, rates, bohr))
-    a_cl_ref = float(co.heat_fluctuation(co.strictly_diagonal(rho_full), ops, rates, bohr))
+    a_ref = float(co.heat_fluctuation_terms(rho_full, ops, rates, bohr))
+    a_cl_ref = float(co.heat_fluctuation_terms(co.strictly_diagonal(rho_full), ops, rates, bohr))
     a, a_cl = co.Dicke(n).a_split(jnp.asarray(rho_r), omega, beta, KAPPA)
     np.testing.assert_allclose(float(a), a_ref, rtol=1e-12)
     np.testing.assert_allclose(float(a_cl), a_cl_ref, rtol=1e-12)
@@ -456,7 +470,7 @@ def test_validation_errors_name_parameters():
         co.superradiant_engine(co.CarnotCycle(kappa=-1.0))
     with pytest.raises(ValueError, match="hot_fraction"):
         co.superradiant_engine(co.CarnotCycle(hot_fraction=1.0))
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError, match="steps = 0 is outside its allowed range >= 1"):
         co.superradiant_engine(co.CarnotCycle(), steps=0)
     with pytest.raises(ValueError, match="taus"):
         co.power_efficiency_curve(co.CarnotCycle(), [1.0, -2.0])
@@ -464,5 +478,11 @@ def test_validation_errors_name_parameters():
         co.Dicke(0)
     with pytest.raises(ValueError, match="dephasing"):
         co.Collective(dephasing=-1.0)
-    with pytest.raises(ValueError, match="dissipation"):
+    with pytest.raises(TypeError, match="dissipation must be a jaxqtm.coherence dissipation"):
         co.superradiant_engine(co.CarnotCycle(), dissipation="collective")
+    # array-valued fields: every entry is checked (the bad one is named with its index)
+    with pytest.raises(ValueError, match=r"CarnotCycle.kappa\[1\] = -1 is outside its allowed range > 0"):
+        co.superradiant_engine(co.CarnotCycle(kappa=jnp.array([1.0, -1.0])))
+    # traced invalid parameters: a flagged result (throw=False), never a silent number
+    r = jax.jit(lambda k: co.superradiant_engine(co.CarnotCycle(kappa=k), steps=4, throw=False))(-1.0)
+    assert not bool(r.ok) and name_of(int(codes(r.result))) == "invalid_parameters"

@@ -7,9 +7,9 @@ import os
 import numpy as np
 import pytest
 
-from jaxqtm.gallery import FIGURES, UNITS, reproduce
-from jaxqtm.gallery._captions import CAPTIONS
-from jaxqtm.oscillators.figures import threshold_frequency
+from examples.gallery import FIGURES, UNITS, reproduce
+from examples.gallery._captions import CAPTIONS
+from examples.seed001.figures import threshold_frequency
 
 
 def test_threshold_frequency_against_closed_forms():

@@ -49,7 +49,7 @@ def test_refined_epsilon_pass_fills_the_toy_front():
 
     init = lambda k: dict(x=jax.random.uniform(k, (), minval=-1.0, maxval=3.0))
     kw = dict(steps=300, restarts=2, key=jax.random.PRNGKey(0), optimizer=__import__("optax").adam(5e-2),
-              segments=1, progress=False)
+              segments=1, progress_meter=opt.NoProgressMeter())
     wide = np.linspace(-40.0, 40.0, 8)  # a-priori interval 10x wider than the front
     mk = lambda e: opt.epsilon_grid(jnp.asarray(e), index=0, ideal=[0.0, 0.0], scale=[1.0, 1.0], mu=1e3)
     coarse = opt.pareto_front(objective, init, mk(wide), **kw)
@@ -68,7 +68,7 @@ def test_refined_epsilon_pass_fills_the_toy_front():
 
 @pytest.mark.slow
 def test_rotor_optima_not_flagged_and_converged_in_truncation():
-    from jaxqtm.optimize._rotor import EDGE_TOL, rotor_optima, truncation_for
+    from examples.fronts.rotor import EDGE_TOL, rotor_optima, truncation_for
 
     assert truncation_for(0.03) == 32 and truncation_for(0.01) == 40 and EDGE_TOL == 1e-6
     entries, res, desc = rotor_optima(0.03, [0.0, 1.0], steps=40, restarts=1)
@@ -79,7 +79,7 @@ def test_rotor_optima_not_flagged_and_converged_in_truncation():
         assert e["dR_rel"] < 1e-6 and e["dJ_rel"] < 1e-6, e
     # alpha = 0 maximises J, alpha = 1 maximises R; a chi scan (forward only, eager) brackets them:
     # J peaks before R (seed 004, sec. IV: "J starts to decrease ..., followed by R")
-    _, _, rect, _ = __import__("jaxqtm.optimize._rotor", fromlist=["x"]).rotor_problem(beta2=0.03)
+    _, _, rect, _ = __import__("examples.fronts.rotor", fromlist=["x"]).rotor_problem(beta2=0.03)
     chis = np.linspace(0.6, 0.95, 15)
     grid = rect(__import__("jax.numpy", fromlist=["x"]).asarray(chis))
     Rg, Jg = np.asarray(grid["R"]), np.asarray(grid["J"])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import jaxqtm.optimize as opt
-from jaxqtm.optimize.fronts import main
+from examples.fronts.fronts import main
 
 
 def test_cli_rejects_unknown_parts_and_bad_sizes(tmp_path, capsys):

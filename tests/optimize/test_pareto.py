@@ -4,6 +4,7 @@ the compiled front run (toy problems with analytic fronts), checkpoints and fail
 import itertools
 import json
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,6 +12,9 @@ import optax
 import pytest
 
 import jaxqtm.optimize as opt
+from jaxqtm._results import RESULTS, first_failure
+
+QUIET = opt.NoProgressMeter()
 
 
 def _brute_nondominated(F):
@@ -72,7 +76,7 @@ def _zdt2_init(k):
 
 
 def _run(grid, **kw):
-    kw = dict(steps=300, restarts=2, optimizer=optax.adam(5e-2), segments=1, progress=False) | kw
+    kw = dict(steps=300, restarts=2, optimizer=optax.adam(5e-2), segments=1, progress_meter=QUIET) | kw
     return opt.pareto_front(_zdt2, _zdt2_init, grid, **kw)
 
 
@@ -112,7 +116,7 @@ def test_convex_toy_front_recovered():
         return jnp.stack([p**2, (p - 2.0) ** 2])
 
     r = opt.pareto_front(obj, lambda k: 3.0 * jax.random.normal(k, ()), opt.chebyshev_grid(7, [0, 0], [4, 4]),
-                         steps=400, restarts=1, optimizer=optax.adam(5e-2), segments=1, progress=False)
+                         steps=400, restarts=1, optimizer=optax.adam(5e-2), segments=1, progress_meter=QUIET)
     F, x = r.front()
     np.testing.assert_allclose(F[:, 1], (np.sqrt(F[:, 0]) - 2) ** 2, atol=1e-8)
     assert np.all((x >= -1e-4) & (x <= 2 + 1e-4)) and len(F) >= 6
@@ -136,19 +140,25 @@ def test_scalarisation_gradients_against_finite_differences():
 
 def test_checkpoint_resume_gives_identical_result(tmp_path):
     grid = opt.chebyshev_grid(4, [0, 0], [1, 1])
-    kw = dict(steps=40, restarts=2, segments=4, key=jax.random.PRNGKey(3), optimizer=optax.adam(3e-2), progress=False)
+    kw = dict(steps=40, restarts=2, segments=4, key=jax.random.PRNGKey(3), optimizer=optax.adam(3e-2),
+              progress_meter=QUIET)
     full = opt.pareto_front(_zdt2, _zdt2_init, grid, **kw)
     ck = str(tmp_path / "run")
 
     class Stop(Exception):
         pass
 
+    seen = []
+
     def interrupt(d):
-        if d["segment"] == 2:
+        seen.append(d["event"])
+        if d["event"] == "segment" and d["segment"] == 2:
             raise Stop
 
     with pytest.raises(Stop):
-        opt.pareto_front(_zdt2, _zdt2_init, grid, checkpoint=ck, **(kw | dict(progress=interrupt)))
+        opt.pareto_front(_zdt2, _zdt2_init, grid, checkpoint=ck,
+                         **(kw | dict(progress_meter=opt.CallbackProgressMeter(interrupt))))
+    assert seen == ["start", "segment", "segment"]
     meta = json.load(open(ck + ".json"))
     assert meta["segments_done"] == 2 and meta["config"]["steps"] == 40
     resumed = opt.pareto_front(_zdt2, _zdt2_init, grid, checkpoint=ck, **kw)
@@ -168,7 +178,7 @@ def test_failures_are_flagged_never_on_the_front():
         return jax.random.uniform(k, (), minval=-1.0, maxval=2.0)
 
     r = opt.pareto_front(obj, init, opt.chebyshev_grid(5, [0, 0], [1, 1]), steps=300, restarts=2,
-                         optimizer=optax.adam(5e-2), segments=1, progress=False)
+                         optimizer=optax.adam(5e-2), segments=1, progress_meter=QUIET)
     assert not np.all(r.ok)  # the w -> (0, 1) points converge near p = 1: flagged
     assert not np.any(r.front_mask & ~r.ok)
     assert np.all(np.isinf(r.scalar[~r.ok]))
@@ -178,8 +188,50 @@ def test_failures_are_flagged_never_on_the_front():
         return jnp.stack([jnp.sqrt(p), p])  # NaN for p < 0
 
     r2 = opt.pareto_front(nan_obj, lambda k: jnp.asarray(-1.0), opt.chebyshev_grid(2, [0, 0], [1, 1]), steps=5,
-                          restarts=1, segments=1, progress=False)
+                          restarts=1, segments=1, progress_meter=QUIET)
     assert r2.config["n_bad_steps"] == 10 and not np.any(r2.ok) and not np.any(r2.front_mask)
+
+
+class _Eval(eqx.Module):
+    """A component-like result object: numbers plus a RESULTS item (``ok`` is a property)."""
+
+    F: jax.Array
+    result: RESULTS
+
+
+def test_results_items_and_result_objects_as_ok_never_enter_the_front():
+    def evaluate(p):  # the "component": fails (finite numbers!) beyond p = 0.8
+        return _Eval(jnp.stack([p**2, (p - 1.0) ** 2]), first_failure((p >= 0.8, RESULTS.truncation_edge)))
+
+    def init(k):
+        return jax.random.uniform(k, (), minval=-1.0, maxval=2.0)
+
+    kw = dict(steps=300, restarts=2, optimizer=optax.adam(5e-2), segments=1, progress_meter=QUIET)
+    grid = opt.chebyshev_grid(5, [0, 0], [1, 1])
+    ref = opt.pareto_front(lambda p: (evaluate(p).F, p < 0.8), init, grid, **kw)  # the boolean form
+    for objective in (lambda p: (evaluate(p).F, evaluate(p).result),  # a RESULTS item
+                      lambda p: (evaluate(p).F, evaluate(p), evaluate(p))):  # a whole result object (+ aux)
+        r = opt.pareto_front(objective, init, grid, **kw)
+        np.testing.assert_array_equal(r.ok, ref.ok)
+        np.testing.assert_array_equal(r.F, ref.F)
+        np.testing.assert_array_equal(r.front_mask, ref.front_mask)
+        assert not np.all(r.ok) and not np.any(r.front_mask & ~r.ok) and np.all(np.isfinite(r.F))
+    assert isinstance(r.aux, _Eval)  # aux comes back with its RESULTS item (numpy codes)
+    with pytest.raises(TypeError, match="ok must be"):
+        opt.pareto_front(lambda p: (evaluate(p).F, "fine"), init, grid, **(kw | dict(steps=2)))
+
+
+def test_compiled_program_cache_is_bounded(monkeypatch):
+    from jaxqtm.optimize import _pareto
+
+    assert _pareto._PROGRAMS_MAX == 16
+    monkeypatch.setattr(_pareto, "_PROGRAMS_MAX", 3)  # (16 in use; 3 keeps the test short)
+    grid = opt.chebyshev_grid(2, [0, 0], [1, 1])
+    objectives = [lambda p, i=i: jnp.stack([p**2 + i, (p - 1.0) ** 2]) for i in range(5)]
+    for f in objectives:  # a new lambda objective each time (a re-run notebook cell)
+        opt.pareto_front(f, lambda k: jnp.zeros(()), grid, steps=1, restarts=1, segments=1, progress_meter=QUIET)
+        assert len(_pareto._PROGRAMS) <= 3
+    assert [k[0] for k in list(_pareto._PROGRAMS)[-3:]] == objectives[-3:]  # the oldest were dropped
 
 
 @pytest.mark.parametrize(

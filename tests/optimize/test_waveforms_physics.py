@@ -9,7 +9,8 @@ import pytest
 
 import jaxqtm.oscillators as osc
 import jaxqtm.optimize as opt
-from jaxqtm.optimize import problems
+from examples.fronts import problems
+from examples.seed001.paper import paper_machine
 
 
 @pytest.mark.parametrize("harmonics", [1, 3, 6])
@@ -62,12 +63,12 @@ def test_monochromatic_optimum_at_equal_weights_is_phi_pi_over_2():
     prob = problems.work_to_work(("dP_A",), monochromatic=True, equal_amplitudes=True, omega_range=(200.0, 200.0))
     grid = opt.WeightedSum(jnp.ones((1, 1)), jnp.zeros((1, 1)), jnp.full((1, 1), 1e-3))
     r = opt.pareto_front(prob.objective, prob.init, grid, steps=200, restarts=4, optimizer=optax.adam(optax.cosine_decay_schedule(0.1, 200)),
-                         segments=1, progress=False)
+                         segments=1, progress_meter=opt.NoProgressMeter())
     phi = np.mod(np.asarray(r.params["phase"][0, :, 0]), 2 * np.pi)
     np.testing.assert_allclose(phi, np.pi / 2, atol=1e-4)
     assert np.all(r.ok) and np.all(r.F[..., 0] < 0)
     # and the value matches the engine directly at phi = pi/2, where dP_A is -|max|
-    m, _ = osc.paper_machine(T1=0.1, T2=0.1, omega_c=1.2)
+    m, _ = paper_machine(T1=0.1, T2=0.1, omega_c=1.2)
     o = osc.observables(m, osc.Monochromatic([1.0, 1.0], [0.0, np.pi / 2]), 200.0)
     np.testing.assert_allclose(r.F[0, :, 0], o.dP[0], rtol=1e-8)
     o2 = osc.observables(m, osc.Monochromatic([1.0, 1.0], [0.0, 1.3]), 200.0)

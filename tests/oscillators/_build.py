@@ -1,6 +1,5 @@
 """Build jaxqtm objects from the reference parameter dicts (tests/oscillators/data)."""
 
-import jax.numpy as jnp
 
 import jaxqtm.oscillators as osc
 
@@ -14,8 +13,11 @@ def bath_from(p):
     return osc.StructuredLorentzian(j["gamma1"], j["omega1"], j.get("d1", 1.0))
 
 
+CONFIGURATIONS = {"joint": osc.Joint(), "independent": osc.Independent()}
+
+
 def machine_from(p):
-    med = osc.WorkingMedium([p["omega_A"], p["omega_B"]], p["gamma2"], p["configuration"])
+    med = osc.WorkingMedium([p["omega_A"], p["omega_B"]], p["gamma2"], CONFIGURATIONS[p["configuration"]])
     return osc.OscillatorMachine(med, bath_from(p), p["T1"], p["T2"])
 
 

@@ -9,6 +9,7 @@ import jaxqtm  # noqa: F401
 from jaxqtm.reservoirs import (
     EnergeticsOptions,
     all_to_all,
+    correlation_matrix,
     energetics,
     reservoir_model,
     time_local_generator,
@@ -51,7 +52,7 @@ def test_weak_coupling_reference_matches_exact_bare_energy():
     errs = []
     for gam in (4e-3, 2e-3):
         m = _disordered(gam)
-        r = energetics(m, TS, warn=False)
+        r = energetics(m, TS)
         for side, s in ((1, r.side1), (2, r.side2)):
             qwc = weak_coupling_heat(m, TS, side)
             rel = float(jnp.max(jnp.abs(s.bare.dU - qwc)) / jnp.max(jnp.abs(qwc)))
@@ -69,7 +70,7 @@ def test_md_heat_reaches_weak_coupling_limit_only():
     for gam in (8e-3, 4e-3, 2e-3):
         # detuned all-to-all reservoirs: Delta Ut_I / Delta Ut_1 = -Delta / nu1 exactly
         m = all_to_all(3, 4, omega1=1.0, omega2=0.6, g=0.03, gamma=gam, T1=1.0, T2=0.4)
-        r = energetics(m, TS, warn=False)
+        r = energetics(m, TS)
         gen = time_local_generator(m, TS, 1)
         dk = float(jnp.max(jnp.abs(gen.k - m.h1[None])))
         qwc = weak_coupling_heat(m, TS, 1)
@@ -97,7 +98,7 @@ def test_gradients_vs_finite_differences_degenerate_spectrum():
         return all_to_all(3, 4, omega1=1.0, omega2=w2, g=0.03, gamma=gam, T1=t1, T2=0.3)
 
     def obs(p):
-        r = energetics(model(p[0], p[1], p[2]), ts, warn=False)
+        r = energetics(model(p[0], p[1], p[2]), ts)
         s = r.side1
         return (s.minimal_dissipation.Q[-1] + 0.7 * s.minimal_dissipation.W[-1]
                 + 0.3 * s.bare.W[-1] + 0.2 * r.side2.U_md[-1])
@@ -120,10 +121,50 @@ def test_gradient_wrt_generic_matrix_entries():
 
     def obs(x):
         m = reservoir_model(base.h1 + x * dh, base.h2, base.g, base.T1, base.T2)
-        return energetics(m, TS, warn=False).side2.minimal_dissipation.W[-1]
+        return energetics(m, TS).side2.minimal_dissipation.W[-1]
 
     g = float(jax.grad(obs)(0.0))
     assert g == pytest.approx(float(_fd(obs, 0.0, 1e-5)), rel=1e-6, abs=1e-10)
+
+
+def test_chunking_strategies_give_the_same_numbers():
+    """The time axis (61 output times x 9 = 549 points) in chunks of the sweep's strategies: the
+    default ArrayBudget (256 here: 3 chunks in a lax.map) and Auto -- same numbers as one chunk."""
+    from jaxqtm.sweep import ArrayBudget, Auto, Fixed
+
+    m = _disordered(0.05)
+    ref = energetics(m, TS, options=EnergeticsOptions(chunk=Fixed(549)))  # one chunk
+    for chunk in (ArrayBudget(), Auto(memory_budget=8 << 20, max_chunk=200)):
+        r = energetics(m, TS, options=EnergeticsOptions(chunk=chunk))
+        for a, b in zip(jax.tree_util.tree_leaves(r), jax.tree_util.tree_leaves(ref)):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-13, atol=1e-14)
+    c1 = np.asarray(correlation_matrix(m, TS, chunk=Fixed(7)))
+    np.testing.assert_allclose(c1, np.asarray(correlation_matrix(m, TS)), rtol=0, atol=1e-14)
+    # the default rule is the reservoirs' one: 2^21 / (N1 + N2)^2 times, clipped to [8, 256]
+    assert ArrayBudget().choose(10_000, point_bytes=lambda: 16 * 49) == 256
+    assert ArrayBudget().choose(10_000, point_bytes=lambda: 16 * 400**2) == 13
+    assert ArrayBudget().choose(10_000, point_bytes=lambda: 16 * 2000**2) == 8
+    assert ArrayBudget().choose(5, point_bytes=lambda: 16) == 5
+    with pytest.raises(TypeError, match="chunk"):
+        EnergeticsOptions(chunk=64)
+
+
+def test_vacuum_partner_values_and_gradients_are_finite():
+    """T2 = 0 is the vacuum (n = 0 for every mode, even for an h2 that is not positive definite):
+    the Bose matrix and its custom JVP are NaN-free there, in T and in h."""
+    def obs(p):
+        m = reservoir_model(np.diag([1.0, 1.2]) + 0.0 * p[0], np.array([[-0.3]]) + p[1], [[0.05], [0.04]],
+                            1.0 + p[0], p[2])
+        r = energetics(m, TS[:21])
+        return r.side1.minimal_dissipation.Q[-1] + r.side2.bare.dU[-1]
+
+    p0 = jnp.array([0.0, 0.0, 0.0])
+    g = jax.grad(obs)(p0)
+    assert bool(jnp.all(jnp.isfinite(g)))
+    for i in (0, 1):
+        e = jnp.zeros(3).at[i].set(1.0)
+        fd = float(_fd(lambda x: obs(p0 + x * e), 0.0, 1e-5))
+        assert float(g[i]) == pytest.approx(fd, rel=1e-6, abs=1e-10)
 
 
 def test_validation_errors_name_the_parameter():
@@ -146,5 +187,9 @@ def test_validation_errors_name_the_parameter():
         time_local_generator(m, jnp.array([1.0]), 3)
     with pytest.raises(ValueError, match="nodes_per_panel"):
         EnergeticsOptions(nodes_per_panel=0)
+    with pytest.raises(TypeError, match="options"):
+        energetics(m, jnp.array([1.0]), options=dict(nodes_per_panel=4))
+    with pytest.raises(TypeError, match="singular_tol"):
+        time_local_generator(m, jnp.array([1.0]), 1, singular_tol=1)
     with pytest.raises(ValueError, match="n1"):
         all_to_all(0, 2, omega1=1.0, omega2=1.0, g=0.0, gamma=0.1, T1=1.0, T2=1.0)

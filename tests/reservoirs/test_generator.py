@@ -1,12 +1,12 @@
 """Exact time-local generator and minimal-dissipation K_X against brute-force constructions."""
 
-import warnings
-
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import jaxqtm  # noqa: F401
+from jaxqtm._results import RESULTS, ResultError, codes
 from jaxqtm.reservoirs import (
     all_to_all,
     correlation_matrix,
@@ -190,20 +190,36 @@ def test_singular_reduced_propagator_is_reported():
     tstar = np.pi / (2 * gam)
     m = reservoir_model([[1.0]], [[1.0]], [[gam]], 0.7, 0.2)
     ts = jnp.asarray(np.concatenate([np.linspace(0, 14, 8), [tstar], np.linspace(16, 20, 3)]))
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        r = energetics(m, ts)
-    assert any("non-invertible" in str(w.message) for w in rec)
+    # throw=True (default) raises, naming the code and the singular time
+    with pytest.raises(ResultError, match=f"singular_generator.*non-invertible.*t = {tstar:.6g}"):
+        energetics(m, ts)
+    with pytest.raises(ResultError, match=f"side 1: singular_generator at 1 of 12 output time.*{tstar:.6g}"):
+        time_local_generator(m, ts, 1)
+    r = energetics(m, ts, throw=False)
     s = r.side1
     ok = np.asarray(s.generator_ok)
     assert not ok[8] and ok[:8].all() and ok[9:].all()
     np.testing.assert_allclose(np.asarray(s.sigma_min), np.abs(np.cos(gam * np.asarray(ts))), atol=1e-8)
     md_ok = np.asarray(s.md_ok)
     assert md_ok[:8].all() and not md_ok[8:].any()
+    # one RESULTS code per time: singular from t* on (the md integrals from 0 are undefined there)
+    sg = int(codes(RESULTS.singular_generator))
+    np.testing.assert_array_equal(np.asarray(codes(s.result)), [0] * 8 + [sg] * 4)
+    np.testing.assert_array_equal(np.asarray(r.ok), md_ok)  # side 2 is singular at the same times
+    np.testing.assert_array_equal(np.asarray(s.ok), md_ok)
+    assert np.all(np.isfinite(np.asarray(s.U_md)[9:]))  # pointwise md quantities exist again after t*
+    gen = time_local_generator(m, ts, 1, throw=False)
+    np.testing.assert_array_equal(np.asarray(gen.ok), ok)  # the generator itself: only at t*
+    assert np.all(np.isnan(np.asarray(gen.k)[8])) and np.all(np.isfinite(np.asarray(gen.k)[9:]))
+    # inside jit the same flags come back (throw=False), or the run raises (throw=True)
+    jr = jax.jit(lambda t: energetics(m, t, throw=False))(ts)
+    np.testing.assert_array_equal(np.asarray(codes(jr.result)), np.asarray(codes(r.result)))
+    with pytest.raises(Exception, match="G\\(t\\) is not invertible"):
+        jax.block_until_ready(jax.jit(lambda t: energetics(m, t).U1)(ts))
     assert np.all(np.isfinite(np.asarray(s.minimal_dissipation.Q)[:8]))
     assert np.all(np.isfinite(np.asarray(s.bare.Q)))  # other assignments are unaffected
     rep = failure_report(r)
     assert "side 1" in rep and "side 2" in rep and f"{tstar:.6g}" in rep
     # nothing to report away from the singular time
     r2 = energetics(m, jnp.linspace(0, 10, 6))
-    assert failure_report(r2) == ""
+    assert failure_report(r2) == "" and bool(np.all(r2.ok))

@@ -1,8 +1,5 @@
 """The qubit--rotor device of seed 004 against independent references."""
 
-import os
-import sys
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,9 +8,8 @@ import qutip as qt
 
 import jaxqtm.lindblad as jl
 import jaxqtm.rotor as jr
-
-sys.path.insert(0, os.path.dirname(__file__))
-import qutip_reference as ref  # noqa: E402
+from jaxqtm._results import ResultError, codes, name_of
+from tests.rotor import qutip_reference as ref
 
 # three parameter sets with a well-confined rotor at small truncation
 SETS = [
@@ -160,23 +156,27 @@ def test_time_evolution_reaches_steady_state():
     assert abs(float(ev.w_kin[1])) > 1e-8
 
 
-def _q_hot(p, me, L):
-    return jr.solve_device(p, truncation=L, master_equation=me, edge_tol=0.5).q_hot
+def _q_hot(p, cutoff, me, L):
+    equation = jl.LocalME() if me == "local" else jl.GlobalME(cutoff=cutoff)
+    return jr.solve_device(p, L, equation=equation, edge_tol=0.5).q_hot
 
 
 @pytest.mark.parametrize("me", ["local", pytest.param("global", marks=pytest.mark.slow)])
 def test_gradient_wrt_all_parameters(me):
     L = 4
-    p = jr.RotorParams(**SETS[1], cutoff=6.0)
-    f = jax.jit(lambda q: _q_hot(q, me, L))
-    g = jax.jit(jax.grad(lambda q: _q_hot(q, me, L)))(p)
-    for name in ("b1", "b2", "beta1", "beta2", "beta_r", "g", "chi", "lam", "gamma", "inertia", "cutoff"):
+    p = jr.RotorParams(**SETS[1])
+    cutoff = jnp.float64(6.0)
+    f = jax.jit(lambda q, c: _q_hot(q, c, me, L))
+    g, gc = jax.jit(jax.grad(lambda q, c: _q_hot(q, c, me, L), argnums=(0, 1)))(p, cutoff)
+    for name in ("b1", "b2", "beta1", "beta2", "beta_r", "g", "chi", "lam", "gamma", "inertia"):
         v = getattr(p, name)
         h = 1e-5 * max(1.0, abs(v))
-        up = f(eqx_set(p, name, v + h))
-        dn = f(eqx_set(p, name, v - h))
+        up = f(eqx_set(p, name, v + h), cutoff)
+        dn = f(eqx_set(p, name, v - h), cutoff)
         fd = (up - dn) / (2 * h)
         assert abs(float(getattr(g, name)) - float(fd)) <= 1e-5 * abs(float(fd)) + 1e-9, (name, getattr(g, name), fd)
+    fd = (f(p, cutoff + 6e-5) - f(p, cutoff - 6e-5)) / 1.2e-4  # the GlobalME cut-off is traced too
+    assert abs(float(gc) - float(fd)) <= 1e-5 * abs(float(fd)) + 1e-9, ("cutoff", gc, fd)
 
 
 def eqx_set(p, name, value):
@@ -204,7 +204,7 @@ def test_global_me_vs_qutip_bloch_redfield():
     # QuTiP keeps |w_ab - w_cd| < sec_cutoff * dw_min: make that 1e-9 absolute
     R = qt.bloch_redfield_tensor(H, a_ops, c_ops=ref.load_cops(pd, L), sec_cutoff=1e-9 / dw_min, fock_basis=True)
     rho = qt.steadystate(R)
-    m = jr.rotor_model(p, L, master_equation="global")
+    m = jr.rotor_model(p, L, equation=jl.GlobalME())
     ss = jl.steady_state(m)
     assert np.max(np.abs(np.asarray(ss.rho) - rho.full())) < 1e-9
     flows = jl.heat_flows(m, ss)  # Tr[H_S D_i rho] (eq. 29)
@@ -218,10 +218,10 @@ def test_global_me_vs_qutip_bloch_redfield():
     assert abs(sum(float(v) for v in flows.values())) < 1e-12  # dU/dt = 0 (first law, eq. 28)
     # the batched device kernel (one vmap, no Python loop) on two parameter sets:
     # point 0 against QuTiP's Bloch-Redfield heat, point 1 against the single-point engine
-    res = jr.solve_device(batched([SETS[1], SETS[2]]), truncation=L, master_equation="global", edge_tol=0.5)
+    res = jr.solve_device(batched([SETS[1], SETS[2]]), truncation=L, equation=jl.GlobalME(), edge_tol=0.5)
     assert abs(float(res.q_hot[0]) - float(flows["hot"])) < 1e-10 * abs(float(flows["hot"]))
     assert abs(float(res.q_cold[0]) - float(flows["cold"])) < 1e-10 * abs(float(flows["cold"]))
-    m2 = jr.rotor_model(jr.RotorParams(**SETS[2]), L, master_equation="global")
+    m2 = jr.rotor_model(jr.RotorParams(**SETS[2]), L, equation=jl.GlobalME())
     f2 = jl.heat_flows(m2, jl.steady_state(m2))
     assert abs(float(res.q_hot[1]) - float(f2["hot"])) < 1e-10 * abs(float(f2["hot"]))
     assert abs(float(res.q_hot[1]) - float(res.q_hot[0])) > 1e-3 * abs(float(res.q_hot[0]))
@@ -232,8 +232,8 @@ def test_global_generator_equals_local_at_zero_coupling():
     # lam = 0: the GME generator equals the LME one with rates J_i(2 B_i) (seed, appendix A)
     L = 2
     s = dict(SETS[1], lam=0.0)
-    p = jr.RotorParams(**s, cutoff=6.0)
-    glob = jr.rotor_model(p, L, master_equation="global")
+    p = jr.RotorParams(**s)
+    glob = jr.rotor_model(p, L, equation=jl.GlobalME(cutoff=6.0))
     j = [(s["g"] * (1 + sgn * s["chi"])) ** 2 * 2 * b * 36 / (4 * b**2 + 36) for sgn, b in [(-1, s["b1"]), (1, s["b2"])]]
     g_eff = 0.5 * (np.sqrt(j[1]) + np.sqrt(j[0]))
     chi_eff = (np.sqrt(j[1]) - np.sqrt(j[0])) / (np.sqrt(j[1]) + np.sqrt(j[0]))
@@ -247,26 +247,45 @@ def test_global_generator_equals_local_at_zero_coupling():
 
 def test_truncation_control_and_bad_input():
     p = jr.RotorParams()  # Fig. 2 engine: the rotor spreads far beyond L = 4
-    with pytest.raises(ValueError, match="cuts the rotor state off"):
+    with pytest.raises(ResultError, match="truncation_edge"):
         jr.solve_device(p, truncation=4)
+    # the same code path under jit: the flagged result (throw=False) or a runtime error
+    jitted = jax.jit(lambda q: jr.solve_device(q, 4, throw=False))(p)
+    assert not bool(jitted.ok) and not bool(jitted.truncation_ok) and name_of(int(codes(jitted.result))) == "truncation_edge"
+    with pytest.raises(Exception, match="truncation edge"):
+        jax.block_until_ready(jax.jit(lambda q: jr.solve_device(q, 4).q_hot)(p))
     bad = dict(SETS[1], beta_r=0.09, gamma=5e-5)
-    flagged = jr.solve_device(batched([SETS[1], bad, SETS[2]]), truncation=L_SMALL, edge_tol=1e-4)
+    flagged = jr.solve_device(batched([SETS[1], bad, SETS[2]]), truncation=L_SMALL, edge_tol=1e-4, throw=False)
     assert list(np.asarray(flagged.truncation_ok)) == [True, False, True]
     assert list(np.asarray(flagged.ok)) == [True, False, True]
-    with pytest.raises(ValueError, match="truncation L must be >= 2"):
+    # traced invalid parameters are flagged, never silent numbers
+    neg = jax.jit(lambda b: jr.solve_device(jr.RotorParams(**dict(SETS[1], beta2=b)), L_SMALL, throw=False))(-0.1)
+    assert name_of(int(codes(neg.result))) == "invalid_parameters"
+    with pytest.raises(ValueError, match=r"truncation = 1 is outside its allowed range >= 2"):
         jr.solve_device(p, truncation=1)
-    with pytest.raises(ValueError, match="truncation must be a Python int"):
+    with pytest.raises(TypeError, match="truncation must be an integer"):
         jr.solve_device(p, truncation=4.5)
-    with pytest.raises(ValueError, match=r"RotorParams.beta2 must be > 0"):
+    with pytest.raises(ValueError, match=r"RotorParams.beta2 = -0.1 is outside its allowed range > 0"):
         jr.solve_device(jr.RotorParams(beta2=-0.1), truncation=10)
-    with pytest.raises(ValueError, match=r"RotorParams.gamma must be >= 0"):
+    with pytest.raises(ValueError, match=r"RotorParams.gamma = -1 is outside its allowed range >= 0"):
         jr.solve_device(jr.RotorParams(gamma=-1.0), truncation=10)
-    with pytest.raises(ValueError, match=r"RotorParams.lam contains NaN"):
+    with pytest.raises(ValueError, match=r"RotorParams.lam = nan must be finite"):
         jr.solve_device(jr.RotorParams(lam=np.nan), truncation=10)
-    with pytest.raises(ValueError, match=r"chi must lie in \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"RotorParams.chi = 1.5 is outside its allowed range \[-1, 1\]"):
         jr.solve_device(jr.RotorParams(chi=1.5), truncation=10)
-    with pytest.raises(ValueError, match="master_equation"):
-        jr.solve_device(p, truncation=10, master_equation="redfield")
+    with pytest.raises(ValueError, match=r"RotorParams.beta1\[1\] = -1 is outside"):  # every entry of an array
+        jr.solve_device(jr.RotorParams(beta1=jnp.array([0.1, -1.0])), truncation=10)
+    with pytest.raises(TypeError, match="equation must be a LocalME"):
+        jr.solve_device(p, truncation=10, equation="redfield")
+
+
+def test_params_never_retrace():
+    """Python floats are stored as arrays: new values reuse the compiled program."""
+    import equinox as eqx
+
+    f = eqx.filter_jit(eqx.debug.assert_max_traces(lambda q: jr.solve_device(q, 3, throw=False).q_hot, max_traces=1))
+    f(jr.RotorParams(gamma=2e-2))
+    f(jr.RotorParams(gamma=3e-2))
 
 
 def test_local_heat_uses_bare_hamiltonian_eq18():
@@ -288,4 +307,4 @@ def test_local_heat_uses_bare_hamiltonian_eq18():
     assert abs(float(full["hot"]) - eq19) > 1e-4 * abs(eq19)  # H_S would mix in the work W^(Q)
     np.testing.assert_allclose(m.heat_energy, jr.hamiltonian_parts(p, L_SMALL)[0], atol=0)
     # global ME: heat is measured with the full H_S (eq. 29)
-    assert jr.rotor_model(p, L_SMALL, master_equation="global").heat_energy is None
+    assert jr.rotor_model(p, L_SMALL, equation=jl.GlobalME()).heat_energy is None

@@ -1,6 +1,6 @@
 """Figures of the coherence component (seed 003): the 2N-state model and the superradiant engine.
 
-    python -m jaxqtm.coherence.figures --out DIR [--quick]
+    python -m examples.seed003.coherence_figures --out DIR [--quick]
 
 ``coherence_2n_model``: (a) heat current J and entropy production sigma of rho_0
 and of its decohered part rho_sd against N (J(rho_0) = O(N), sigma(rho_0) = O(1));
@@ -25,30 +25,28 @@ Each figure: PNG, ``.npz`` and a JSON with every parameter.
 
 from __future__ import annotations
 
-import json
-import os
 import time
 
 import jax
 import numpy as np
 
 import jaxqtm  # noqa: F401
-from jaxqtm._plotting import figure_script
+from jaxqtm.plot import figure_script, save_figure
 from jaxqtm import coherence as co
 
 PARAMS = dict(omega=1.0, gamma=0.7, beta=0.5)
 
 
 def main(argv=None):
-    args, plt = figure_script(argv, __doc__)
+    args, plt = figure_script(argv, __doc__, prog="python -m examples.seed003.coherence_figures")
 
     t0 = time.time()
     ns = [1, 4, 16, 64] if args.quick else [1, 2, 4, 8, 16, 32, 64, 128, 256]
     rows = []
     for n in ns:
-        h, ops, rates, bohr, basis = co.two_n_state_model(n, **PARAMS)
+        model, bohr = co.two_n_state_model(n, **PARAMS)
         rho0, _ = co.two_n_state_rho0(n, PARAMS["omega"], PARAMS["beta"])
-        rep = co.coherence_report(rho0, h, ops, rates, PARAMS["beta"], bohr, basis=basis)
+        rep = co.coherence_report(model, rho0, PARAMS["beta"], bohr=bohr)
         j_cf, s_cf = co.two_n_state_closed_form(n, **PARAMS)
         rows.append(
             [n, rep["rho"]["J"], rep["rho"]["sigma"], rep["sd"]["J"], rep["sd"]["sigma"], rep["A_cl"], rep["A_qm"], j_cf, s_cf]
@@ -75,11 +73,10 @@ def main(argv=None):
     ax[1].set_title("(b) current-dissipation ratio and bounds")
     ax[1].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "coherence_2n_model.png"), dpi=120)
-    np.savez(os.path.join(args.out, "coherence_2n_model.npz"), N=n, J_rho0=j0, sigma_rho0=s0, J_sd=jsd, sigma_sd=ssd,
-             A_cl=acl, A_qm=aqm, J_closed=jcf, sigma_closed=scf)
-    with open(os.path.join(args.out, "coherence_2n_model.json"), "w") as f:
-        json.dump({**PARAMS, "N": ns, "quick": args.quick}, f, indent=1)
+    save_figure(fig, args.out, "coherence_2n_model",
+                data=dict(N=n, J_rho0=j0, sigma_rho0=s0, J_sd=jsd, sigma_sd=ssd, A_cl=acl, A_qm=aqm, J_closed=jcf,
+                          sigma_closed=scf),
+                params={**PARAMS, "N": ns, "quick": args.quick})
     print(f"[coherence.figures] wrote coherence_2n_model.png/.npz/.json to {args.out} ({time.time() - t0:.1f} s)")
     superradiant_engine_figure(args, plt)
     if args.quick:
@@ -114,10 +111,10 @@ def superradiant_engine_figure(args, plt):
     one = jax.tree_util.tree_map(lambda x: x[i_trace], curves["collective"])
     def inst(w, b, rho):
         # one batched eigh only (in entropy_production): A(rho) = A(rho_bd) since c^dag c commutes with H
-        h, ops, rates, bohr = co.two_qubit_model(w, b, ENGINE["kappa"])
-        a = co.heat_fluctuation(rho, ops, rates, bohr)
-        a_cl = co.heat_fluctuation(co.strictly_diagonal(rho), ops, rates, bohr)
-        return (co.heat_current(rho, h, ops, rates), co.entropy_production(rho, h, ops, rates, b), a_cl, a - a_cl)
+        model, bohr = co.two_qubit_model(w, b, ENGINE["kappa"])
+        a = co.heat_fluctuation(model, rho, bohr)
+        a_cl = co.heat_fluctuation(model, co.strictly_diagonal(rho), bohr)
+        return (co.heat_current(model, rho), co.entropy_production(model, rho, b), a_cl, a - a_cl)
 
     j, sig, a_cl, a_qm = jax.jit(jax.vmap(inst))(one.omegas, one.betas, one.rho[:-1])
     rows = np.stack([np.asarray(one.times[:-1]), np.asarray(j), np.asarray(sig), np.asarray(a_cl), np.asarray(a_qm)], 1)
@@ -162,14 +159,12 @@ def superradiant_engine_figure(args, plt):
     ax[1, 1].set_title("(d) cycle-averaged A_qm / A_cl")
     ax[1, 1].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "coherence_superradiant_engine.png"), dpi=120)
-    np.savez(os.path.join(args.out, "coherence_superradiant_engine.npz"), **data)
-    with open(os.path.join(args.out, "coherence_superradiant_engine.json"), "w") as f:
-        json.dump({**ENGINE, "tau_min": float(taus[0]), "tau_max": float(taus[-1]), "n_tau": int(taus.size),
-                   "steps": steps, "tau_trace": tau_trace, "quick": args.quick,
-                   "model": "two qubits, H = omega (n1 + n2); collective: J_- = s1^- + s2^- in the triplet subspace; "
-                            "independent: s1^-, s2^-; rates kappa(1+n_B), kappa n_B; staircase Carnot cycle"},
-                  f, indent=1)
+    save_figure(fig, args.out, "coherence_superradiant_engine", data=data,
+                params={**ENGINE, "tau_min": float(taus[0]), "tau_max": float(taus[-1]), "n_tau": int(taus.size),
+                        "steps": steps, "tau_trace": tau_trace, "quick": args.quick,
+                        "model": "two qubits, H = omega (n1 + n2); collective: J_- = s1^- + s2^- in the triplet "
+                                 "subspace; independent: s1^-, s2^-; rates kappa(1+n_B), kappa n_B; "
+                                 "staircase Carnot cycle"})
     print(f"[coherence.figures] wrote coherence_superradiant_engine.png/.npz/.json to {args.out} "
           f"({time.time() - t0:.1f} s)")
 
@@ -211,13 +206,12 @@ def superradiant_scaling_figure(args, plt, ns=(1, 2, 4, 8, 16, 32), steps=32):
     ax[2].set_xlabel("N qubits")
     ax[2].set_title("(c) A_qm / A_cl at maximum power (collective)")
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "coherence_superradiant_scaling.png"), dpi=120)
-    np.savez(os.path.join(args.out, "coherence_superradiant_scaling.npz"), N=r[:, 0], P_max=r[:, 1],
-             eta_at_P_max=r[:, 2], P_max_independent=r[:, 3], max_P_over_classical_bound=r[:, 4],
-             max_P_over_bound=r[:, 5], A_qm_over_A_cl=r[:, 6], tau=taus)
-    with open(os.path.join(args.out, "coherence_superradiant_scaling.json"), "w") as f:
-        json.dump({**ENGINE, "N": list(ns), "steps": steps, "tau_min": float(taus[0]), "tau_max": float(taus[-1]),
-                   "n_tau": int(taus.size)}, f, indent=1)
+    save_figure(fig, args.out, "coherence_superradiant_scaling",
+                data=dict(N=r[:, 0], P_max=r[:, 1], eta_at_P_max=r[:, 2], P_max_independent=r[:, 3],
+                          max_P_over_classical_bound=r[:, 4], max_P_over_bound=r[:, 5], A_qm_over_A_cl=r[:, 6],
+                          tau=taus),
+                params={**ENGINE, "N": list(ns), "steps": steps, "tau_min": float(taus[0]), "tau_max": float(taus[-1]),
+                        "n_tau": int(taus.size)})
     print(f"[coherence.figures] wrote coherence_superradiant_scaling.png/.npz/.json ({time.time() - t0:.1f} s)")
 
 

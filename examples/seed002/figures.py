@@ -1,6 +1,6 @@
 """Figures testing the four claims of seed 002 (two interacting bosonic reservoirs).
 
-    python -m jaxqtm.reservoirs.figures --out DIR [--quick]
+    python -m examples.seed002.figures --out DIR [--quick]
 
 Writes ``claim1_definitions_disagree.png``, ``claim2_dispersive_interaction_energy.png``,
 ``claim3_weak_coupling_heat.png``, ``claim4_md_work_peaks.png``, the data of each
@@ -45,7 +45,7 @@ def _run(model, ts):
 
     from jaxqtm.reservoirs import energetics
 
-    r = energetics(model, jnp.asarray(ts), warn=False)
+    r = energetics(model, jnp.asarray(ts), throw=False)  # flagged times (singular G(t)) are data here
     return r
 
 
@@ -64,10 +64,10 @@ COLOR = {"bare": "C0", "interaction": "C1", "minimal_dissipation": "C3"}
 
 def _save(fig, plt, out, name, data):
     """Write one claim's figure (PNG) and data (npz)."""
+    from jaxqtm.plot import save_figure  # after main() has configured jax
+
     fig.tight_layout()
-    fig.savefig(os.path.join(out, f"{name}.png"), dpi=110)
-    plt.close(fig)
-    np.savez(os.path.join(out, f"{name}.npz"), **data)
+    save_figure(fig, out, name, data=data, dpi=110)
 
 
 def claim1(p, out, plt, quick):
@@ -257,7 +257,7 @@ DEFAULTS = {
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m examples.seed002.figures", description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--quick", action="store_true", help="fewer points (CI, < 60 s)")
     args = ap.parse_args(argv)

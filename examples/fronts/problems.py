@@ -19,14 +19,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-import equinox as eqx
-import jax
 import jax.numpy as jnp
-import numpy as np
 
 import jaxqtm.oscillators as osc
+from jaxqtm.optimize import Bounded, FourierWaveform, MonochromaticWaveform
 
-from ._waveforms import Bounded, FourierWaveform, MonochromaticWaveform
+from ..seed001.paper import paper_machine
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +73,7 @@ def _heat_quantities(o, t1, t2):
                 pietzonka_seifert=ps, first_law_residual=o.first_law_residual, status=o.status)
 
 
-def heat_engine(objectives=("power", "efficiency"), *, configuration=osc.JOINT, harmonics=3, g_max=1.0,
+def heat_engine(objectives=("power", "efficiency"), *, configuration=osc.Joint(), harmonics=3, g_max=1.0,
                 omega_range=(0.05, 3.0), monochromatic=False, **machine_kwargs) -> Problem:
     """The (eta, -P) or (Q_P, -P) heat-engine problem over periodic drives g_A(t), g_B(t) and Omega.
 
@@ -97,19 +95,19 @@ def heat_engine(objectives=("power", "efficiency"), *, configuration=osc.JOINT, 
     wf = (MonochromaticWaveform(2, g_max, om) if monochromatic else FourierWaveform(harmonics, 2, g_max, om))
 
     def quantities(raw):
-        o = osc.observables(machine, wf.drive(raw), wf.omega(raw), isothermal=False)
+        o = osc.observables(machine, wf.drive(raw), wf.omega(raw), noise=osc.TanhSinh(), throw=False)
         return _heat_quantities(o, machine.T1, machine.T2)
 
     def objective(raw):
         q = quantities(raw)
         second = -q["eta_ext"] if objectives[1] == "efficiency" else q["Q_P"]
-        return jnp.stack([q["P"], second]), q["status"] == osc.STATUS_OK, {**q, "Omega": wf.omega(raw)}
+        return jnp.stack([q["P"], second]), q["status"] == 0, {**q, "Omega": wf.omega(raw)}
 
     def report(raw):
         q = quantities(raw)
         return {**q, "Omega": wf.omega(raw)}
 
-    desc = dict(problem="heat_engine", objectives=list(objectives), configuration=configuration,
+    desc = dict(problem="heat_engine", objectives=list(objectives), configuration=configuration.name,
                 machine={k: float(v) for k, v in mp.items()}, spectral="structured_lorentzian",
                 waveform=wf.describe(), F=["P", "-eta_ext" if objectives[1] == "efficiency" else "Q_P"])
     return Problem(objective, report, wf.init, objectives, desc, wf)
@@ -132,7 +130,7 @@ def work_to_work(objectives=("P_A", "Q_PA"), *, harmonics=2, g_max=1.0, omega_ra
     if unknown:
         raise ValueError(f"unknown machine parameters {sorted(unknown)}; allowed: {sorted(WORK_DEFAULTS)}")
     mp = {**WORK_DEFAULTS, **machine_kwargs}
-    machine, _ = osc.paper_machine(omega_A=mp["omega_A"], omega_B=mp["omega_B"], gamma2=mp["gamma2"],
+    machine, _ = paper_machine(omega_A=mp["omega_A"], omega_B=mp["omega_B"], gamma2=mp["gamma2"],
                                    gamma1=mp["gamma1"], omega_c=mp["omega_c"], T1=mp["T"], T2=mp["T"])
     machine.validate()
     om = Bounded(omega_range[0], omega_range[1], True, "omega_range")
@@ -140,7 +138,7 @@ def work_to_work(objectives=("P_A", "Q_PA"), *, harmonics=2, g_max=1.0, omega_ra
           else FourierWaveform(harmonics, 2, g_max, om))
 
     def quantities(raw):
-        o = osc.observables(machine, wf.drive(raw), wf.omega(raw), isothermal=True)
+        o = osc.observables(machine, wf.drive(raw), wf.omega(raw), noise=osc.ExactIsothermal(), throw=False)
         return dict(P_A=o.P_l[0], P_B=o.P_l[1], dP_A=o.dP[0], P=o.P, Q_PA=o.Q_l[0], V_PA=o.V_l[0],
                     Q_over_V=o.Q_l[0] / o.V_l[0], eta_work=o.eta_work, Sdot=o.Sdot, D_PA=o.D_l[0],
                     status=o.status)
@@ -148,7 +146,7 @@ def work_to_work(objectives=("P_A", "Q_PA"), *, harmonics=2, g_max=1.0, omega_ra
     def objective(raw):
         q = quantities(raw)
         F = jnp.stack([q[k] for k in objectives])
-        return F, q["status"] == osc.STATUS_OK, {**q, "Omega": wf.omega(raw)}
+        return F, q["status"] == 0, {**q, "Omega": wf.omega(raw)}
 
     def report(raw):
         return {**quantities(raw), "Omega": wf.omega(raw)}

@@ -17,7 +17,6 @@ re-evaluated at L + 8 (convergence check, recorded).
 
 from __future__ import annotations
 
-import os
 import time
 
 import jax
@@ -27,7 +26,8 @@ import optax
 
 import jaxqtm.rotor as rot
 
-from ._pareto import WeightedSum, pareto_front
+from jaxqtm.optimize import NoProgressMeter, WeightedSum, pareto_front
+from jaxqtm.plot import save_figure
 
 FIG4 = dict(b1=4.0, b2=10.0, beta1=0.1, beta_r=0.09, g=0.5, lam=0.1, gamma=5e-5, inertia=1.0)
 CHI_MAX = 0.98
@@ -50,8 +50,8 @@ def rotor_problem(beta2=0.03, truncation=None, edge_tol=EDGE_TOL, **overrides):
 
     def rect(chi, L=truncation):
         p = rot.RotorParams(chi=jnp.atleast_1d(chi), **par)  # batched call: flags, never raises
-        r = rot.rectification(p, truncation=L, edge_tol=edge_tol)
-        return {k: v for k, v in r.items()}
+        r = rot.rectification(p, L, edge_tol=edge_tol, throw=False)
+        return {k: getattr(r, k) for k in ("R", "J", "q", "q_swap", "ok")}
 
     def objective(raw):
         chi = CHI_MAX * jax.nn.sigmoid(raw["chi"])
@@ -85,7 +85,7 @@ def rotor_optima(beta2, alphas, *, steps, restarts, truncation=None, seed=5, che
     for a in alphas:
         grid = WeightedSum(jnp.asarray([[a, 1 - a]]), jnp.zeros((1, 2)), jnp.ones((1, 2)))
         runs = [pareto_front(objective, init, grid, steps=steps, restarts=1, key=k, optimizer=optimizer,
-                             segments=1, progress=False) for k in keys]
+                             segments=1, progress_meter=NoProgressMeter()) for k in keys]
         sc = [float(r.scalar[0, 0]) for r in runs]
         res = runs[int(np.argmin(sc))]
         best.append(res)
@@ -152,8 +152,6 @@ def rotor_front(out, quick, log, record, *, steps, restarts, points):
                  fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "rotor_rectification.png"), dpi=120)
-    plt.close(fig)
-    np.savez(os.path.join(out, "rotor_rectification.npz"), **data)
+    save_figure(fig, out, "rotor_rectification", data=data)
     record["rotor"] = rec
     log("rotor_rectification.png written")

@@ -1,8 +1,8 @@
 """The reproduction gallery: ``reproduce(out, quick=False, only=None)`` regenerates figures 2-10
 of seed 001 and 2-8 of seed 004, and writes ``index.html`` / ``GALLERY.md`` setting each figure
 beside its printed caption with notes on the differences and the paper's claims checked on our
-data. Command line: ``python -m jaxqtm.gallery --out DIR [--quick] [--only 001,001-appendix,004]``
-(the ``jaxqtm reproduce`` command)."""
+data. Command line (from the repository root):
+``python -m examples.gallery --out DIR [--quick] [--only 001,001-appendix,004]``."""
 
 from ._reproduce import FIGURES as FIGURES
 from ._reproduce import UNITS as UNITS

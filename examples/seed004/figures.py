@@ -1,6 +1,6 @@
 """Reproduce Figs. 2(a-c), 3, 4, 5, 6, 7, 8 of seed 004 (Leitch, Hammam, De Chiara).
 
-    python -m jaxqtm.rotor.figures --out DIR [--quick] [--figs 2,4,6,8]
+    python -m examples.seed004.figures --out DIR [--quick] [--figs 2,4,6,8]
 
 Writes ``fig2.png ... fig8.png``, ``rotor_figures.npz`` (all curves) and
 ``rotor_figures.json`` (every parameter, truncation, and the edge populations
@@ -17,6 +17,8 @@ import time
 
 import numpy as np
 
+from jaxqtm.plot import save_figure
+
 FIG2 = dict(b1=4.0, b2=10.0, beta1=0.1, beta_r=0.09, g=1.0, chi=0.0, lam=0.1, gamma=5e-5, inertia=1.0)
 FIG4 = dict(FIG2, g=0.5)
 FIG6 = dict(b1=10.0, b2=10.0, beta1=0.1, beta2=0.02, beta_r=0.09, g=1.0, chi=0.0, lam=0.1, gamma=5e-4, inertia=1.0)
@@ -25,7 +27,7 @@ FIG6 = dict(b1=10.0, b2=10.0, beta1=0.1, beta2=0.02, beta_r=0.09, g=1.0, chi=0.0
 def _batch(base, **arrays):
     import jax.numpy as jnp
 
-    from ._model import RotorParams
+    from jaxqtm.rotor import RotorParams
 
     size = max(np.size(v) for v in arrays.values())
     fields = {k: jnp.full(size, v, dtype=jnp.float64) for k, v in base.items()}
@@ -37,12 +39,12 @@ def _batch(base, **arrays):
 def fig2_fig3(out, quick, log, record):
     import matplotlib.pyplot as plt
 
-    from ._device import solve_device
+    from jaxqtm.rotor import solve_device
 
     L = 22 if quick else 32
     ratios = np.linspace(0.05, 0.89, 12 if quick else 85)
     t0 = time.perf_counter()
-    r = solve_device(_batch(FIG2, beta2=FIG2["beta1"] * ratios), truncation=L, edge_tol=1e-3 if quick else 1e-7)
+    r = solve_device(_batch(FIG2, beta2=FIG2["beta1"] * ratios), L, edge_tol=1e-3 if quick else 1e-7, throw=False)
     log(f"fig2/3: {ratios.size} steady states (local ME, L={L}) in {time.perf_counter() - t0:.1f} s")
     q1, q2, w = (np.asarray(x) for x in (r.q_cold, r.q_hot, r.w_q))
     eng = (q1 < 0) & (q2 > 0) & (w < 0)
@@ -78,8 +80,7 @@ def fig2_fig3(out, quick, log, record):
     ax[2].set_title("(c) refrigerator COP")
     ax[2].legend()
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "fig2.png"), dpi=120)
-    plt.close(fig)
+    save_figure(fig, out, "fig2")
 
     fig, ax = plt.subplots(figsize=(5, 4))
     ax.plot(ratios, r.ergotropy_total, label="total")
@@ -90,8 +91,7 @@ def fig2_fig3(out, quick, log, record):
     ax.set_yscale("log")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "fig3.png"), dpi=120)
-    plt.close(fig)
+    save_figure(fig, out, "fig3")
     log("fig2.png, fig3.png written")
     i_eta = int(np.nanargmax(eta)) if np.any(eng) else None
     record["fig2"] = dict(
@@ -113,7 +113,7 @@ def fig2_fig3(out, quick, log, record):
 def fig4_fig5(out, quick, log, record):
     import matplotlib.pyplot as plt
 
-    from ._device import rectification
+    from jaxqtm.rotor import rectification
 
     L = 22 if quick else 32
     chis = np.linspace(0.0, 0.95, 6 if quick else 39)
@@ -124,9 +124,9 @@ def fig4_fig5(out, quick, log, record):
     fig5, ax5 = plt.subplots(figsize=(5, 4))
     for b2 in beta2s:
         t0 = time.perf_counter()
-        res = rectification(_batch(FIG4, beta2=b2, chi=chis), truncation=L, edge_tol=1e-3 if quick else 1e-7)
+        res = rectification(_batch(FIG4, beta2=b2, chi=chis), L, edge_tol=1e-3 if quick else 1e-7, throw=False)
         log(f"fig4/5: beta2={b2}: {2 * chis.size} global-ME steady states (L={L}) in {time.perf_counter() - t0:.1f} s")
-        R, J, Ra, Ja = (np.asarray(res[k]) for k in ("R", "J", "R_angular", "J_angular"))
+        R, J, Ra, Ja = (np.asarray(getattr(res, k)) for k in ("R", "J", "R_angular", "J_angular"))
         (line,) = ax4.plot(J, R, label=rf"$\beta_2={b2}$")
         (line5,) = ax5.plot(Ja, Ra, label=rf"$\beta_2={b2}$")
         best = {}
@@ -137,19 +137,17 @@ def fig4_fig5(out, quick, log, record):
             ax5.plot(Ja[ka], Ra[ka], "o", color=line5.get_color())
             best[str(a)] = dict(chi=float(chis[k]), R=float(R[k]), J=float(J[k]),
                                 chi_angular=float(chis[ka]), R_angular=float(Ra[ka]), J_angular=float(Ja[ka]))
-        rec[str(b2)] = dict(best=best, all_ok=bool(np.all(res["ok"])))
+        rec[str(b2)] = dict(best=best, all_ok=bool(np.all(res.ok)))
         for k in ("R", "J", "R_angular", "J_angular", "q", "q_swap", "lz", "lz_swap"):
-            data[f"fig45_{k}_beta2_{b2}"] = np.asarray(res[k])
+            data[f"fig45_{k}_beta2_{b2}"] = np.asarray(getattr(res, k))
     for ax, xl, yl in [(ax4, "J", "R"), (ax5, r"$J_{\rm angular}$", r"$R_{\rm angular}$")]:
         ax.set_xlabel(xl)
         ax.set_ylabel(yl)
         ax.legend()
     fig4.tight_layout()
-    fig4.savefig(os.path.join(out, "fig4.png"), dpi=120)
+    save_figure(fig4, out, "fig4")
     fig5.tight_layout()
-    fig5.savefig(os.path.join(out, "fig5.png"), dpi=120)
-    plt.close(fig4)
-    plt.close(fig5)
+    save_figure(fig5, out, "fig5")
     log("fig4.png, fig5.png written")
     data["fig45_chi"] = chis
     record["fig4_fig5"] = dict(params=FIG4, truncation=L, beta2=beta2s, alphas=alphas, results=rec,
@@ -160,9 +158,8 @@ def fig4_fig5(out, quick, log, record):
 def fig6_fig7(out, quick, log, record):
     import matplotlib.pyplot as plt
 
-    from ..lindblad import partial_trace, steady_state
-    from ._device import evolve_device
-    from ._model import RotorParams, rotor_model
+    from jaxqtm.lindblad import partial_trace, steady_state
+    from jaxqtm.rotor import RotorParams, evolve_device, rotor_model
 
     L = 10 if quick else 20
     ts = np.array([0.0, 200.0, 1000.0, 3000.0]) if quick else np.array([0.0, 200.0, 500.0, 1000.0, 2000.0, 4000.0])
@@ -170,8 +167,8 @@ def fig6_fig7(out, quick, log, record):
     for name, load in [("fig6", False), ("fig7", True)]:
         p = RotorParams(**FIG6)
         t0 = time.perf_counter()
-        ev = evolve_device(p, ts, truncation=L, load=load)
-        ss = steady_state(rotor_model(p, L, load=load))
+        ev = evolve_device(p, ts, L, load=load)
+        ss = steady_state(rotor_model(p, L, load=load), throw=False)  # no load: no steady state in the box
         pss = np.real(np.diag(np.asarray(partial_trace(ss.rho, (2, 2, 2 * L + 1), [2]))))
         log(f"{name}: time evolution ({ts.size} times) + steady state, L={L}, in {time.perf_counter() - t0:.1f} s")
         ls = np.arange(-L, L + 1)
@@ -186,8 +183,7 @@ def fig6_fig7(out, quick, log, record):
         ax.set_title(("with" if load else "without") + " load")
         ax.legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(os.path.join(out, f"{name}.png"), dpi=120)
-        plt.close(fig)
+        save_figure(fig, out, name)
         data[f"{name}_pops"] = pops
         data[f"{name}_steady"] = pss
         record[name] = dict(params=dict(FIG6, gamma=FIG6["gamma"] if load else 0.0), truncation=L,
@@ -202,14 +198,13 @@ def fig6_fig7(out, quick, log, record):
 def fig8(out, quick, log, record):
     import matplotlib.pyplot as plt
 
-    from ._device import evolve_device
-    from ._model import RotorParams
+    from jaxqtm.rotor import RotorParams, evolve_device
 
     L = 12 if quick else 24
     ts = np.concatenate([[0.0], np.geomspace(1e-2, 1e4 if quick else 1e6, 16 if quick else 80)])
     p = RotorParams(**dict(FIG2, beta2=0.08))
     t0 = time.perf_counter()
-    ev = evolve_device(p, ts, truncation=L)
+    ev = evolve_device(p, ts, L)
     log(f"fig8: {ts.size} times, L={L}, in {time.perf_counter() - t0:.1f} s")
     fig, ax = plt.subplots(figsize=(6, 4))
     for k, lab in [("w_kin", r"$\dot W_{\rm kin}$"), ("w_int", r"$\dot W_{\rm int}$"),
@@ -221,8 +216,7 @@ def fig8(out, quick, log, record):
     ax.set_yscale("symlog", linthresh=1e-6)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "fig8.png"), dpi=120)
-    plt.close(fig)
+    save_figure(fig, out, "fig8")
     log("fig8.png written")
     record["fig8"] = dict(params=dict(FIG2, beta2=0.08), truncation=L, t_max=float(ts[-1]),
                           final_w_int=float(ev.w_int[-1]), final_minus_q_load=float(-ev.q_load[-1]),
@@ -231,7 +225,7 @@ def fig8(out, quick, log, record):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m examples.seed004.figures", description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--figs", default="2,4,6,8", help="subset: 2 (figs 2-3), 4 (4-5), 6 (6-7), 8")

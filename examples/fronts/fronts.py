@@ -1,6 +1,6 @@
 """The seeds' Pareto fronts, with figures, data and every parameter.
 
-    python -m jaxqtm.optimize.fronts --out DIR [--quick] [--parts heat,heat_q,work,rotor]
+    python -m examples.fronts --out DIR [--quick] [--parts heat,heat_q,work,rotor]
                                     [--steps N] [--restarts R] [--points K] [--checkpoint-dir D]
 
 (progress is printed per segment; with ``--checkpoint-dir`` every front writes ``<name>.npz/.json``
@@ -32,8 +32,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+import jaxqtm.oscillators as osc
+from jaxqtm.optimize import (CallbackProgressMeter, epsilon_grid, hypervolume_2d, pareto_front, refine_thresholds,
+                             warm_start)
+from jaxqtm.plot import save_figure
+
 from . import problems as pr
-from ._pareto import epsilon_grid, hypervolume_2d, pareto_front, refine_thresholds, warm_start
 
 PARTS = ("heat", "heat_q", "work", "rotor")
 
@@ -67,8 +71,9 @@ def run_problem(problem, eps, *, steps, restarts, seed, lr=5e-2, mu=1e4, hv_ref=
                        key=jax.random.PRNGKey(seed), optimizer=_OPTIMIZERS[opt_key],
                        segments=max(run_steps // seg, 1),
                        checkpoint=checkpoint, hv_ref=hv_ref, config=cfg, init_params=init_params,
-                       progress=lambda d: log(f"    segment {d['segment']}/{d['segments']}: ok {d['ok']}/{d['total']}"
-                                              f", HV {d['hv']:.4g}, run {d['wall_s']:.1f} s, compile {d['compile_s']:.1f} s"))
+                       progress_meter=CallbackProgressMeter(lambda d: d["event"] == "segment" and log(
+                           f"    segment {d['segment']}/{d['segments']}: ok {d['ok']}/{d['total']}"
+                           f", HV {d['hv']:.4g}, run {d['wall_s']:.1f} s, compile {d['compile_s']:.1f} s")))
     return res, cfg
 
 
@@ -118,8 +123,9 @@ def heat_fronts(out, quick, log, record, *, steps, restarts, points, which=("eff
         # gradient: ~50x the cost of a (P, eta) step, hence fewer steps and restarts
         st, rs, pts = (steps, restarts, points) if obj == "efficiency" else (max(steps // 3, 1), max(restarts // 2, 1),
                                                                              max(2 * points // 3, 2))
-        for conf, color in (("joint", "C0"), ("independent", "C3")):
-            prob = pr.heat_engine(("power", obj), configuration=conf, harmonics=1 if quick else 3)
+        for configuration, color in ((osc.Joint(), "C0"), (osc.Independent(), "C3")):
+            conf = configuration.name
+            prob = pr.heat_engine(("power", obj), configuration=configuration, harmonics=1 if quick else 3)
             eta_c = 1 - prob.description["machine"]["T2"] / prob.description["machine"]["T1"]
             if obj == "efficiency":
                 eps = -np.linspace(0.05, 0.95, pts) * eta_c
@@ -209,8 +215,7 @@ def heat_fronts(out, quick, log, record, *, steps, restarts, points, which=("eff
             a.legend()
         axes[0].set_title(r"heat engine, $\gamma_2=0.1\omega_A$, $\omega_B=0.6\omega_A$")
         fig.tight_layout()
-        fig.savefig(os.path.join(out, fname), dpi=120)
-        plt.close(fig)
+        save_figure(fig, out, fname.removesuffix(".png"))
         log(f"{fname} written")
         record[f"comparison_{obj}"] = _compare(data, obj)
     return data
@@ -263,19 +268,18 @@ def work_fronts(out, quick, log, record, *, steps, restarts, points, checkpoint_
         ax.legend()
     axes[0].set_title(r"work-to-work, $\gamma_2=100$, $T=0.1$, $\omega_c=1.2$")
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "work_to_work.png"), dpi=120)
-    plt.close(fig)
+    save_figure(fig, out, "work_to_work")
     log("work_to_work.png written")
 
 
 def rotor_front(out, quick, log, record, *, steps, restarts, points):
-    from . import _rotor
+    from . import rotor
 
-    return _rotor.rotor_front(out, quick, log, record, steps=steps, restarts=restarts, points=points)
+    return rotor.rotor_front(out, quick, log, record, steps=steps, restarts=restarts, points=points)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m jaxqtm.optimize.fronts", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m examples.fronts", description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true", help="CI mode: heat-engine (eta, -P) fronts only, few steps")
     ap.add_argument("--parts", default=None, help=f"comma-separated subset of {','.join(PARTS)}")

@@ -1,6 +1,6 @@
 """Figures of the fcs component: TUR ratios of Lindblad machines.
 
-    python -m jaxqtm.fcs.figures --out DIR [--quick]
+    python -m examples.seed003.fcs_figures --out DIR [--quick]
 
 Panels: (a) three-level maser, TUR ratio of the output power against the drive
 strength (``Q < 2``: the classical TUR is violated), with the gradient-based
@@ -11,8 +11,6 @@ Writes PNGs, an ``.npz`` with the data and a JSON file with every parameter.
 
 from __future__ import annotations
 
-import json
-import os
 import time
 
 import jax
@@ -20,19 +18,19 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxqtm  # noqa: F401
-from jaxqtm._plotting import figure_script
-from jaxqtm import fcs
+from jaxqtm.plot import figure_script, save_figure
+from jaxqtm import fcs, rotor
 
 MASER = dict(beta_h=0.01, beta_c=1.0, gamma_h=0.01, gamma_c=0.1, omega_h=4.0, omega_c=1.0)
-ROTOR = dict(beta1=0.1, beta_r=0.09, B1=4.0, B2=10.0, g=1.0, chi=0.0, lam=0.1, gamma=5e-5, inertia=1.0)
+ROTOR = dict(beta1=0.1, beta_r=0.09, b1=4.0, b2=10.0, g=1.0, chi=0.0, lam=0.1, gamma=5e-5, inertia=1.0)
 
 
 def maser_q(eps):
-    return fcs.tur_ratios(fcs.three_level_maser(epsilon=eps, **MASER)).ratio[2]
+    return fcs.tur_ratios(*fcs.three_level_maser(epsilon=eps, **MASER)).ratio[2]
 
 
 def main(argv=None):
-    args, plt = figure_script(argv, __doc__)
+    args, plt = figure_script(argv, __doc__, prog="python -m examples.seed003.fcs_figures")
 
     t0 = time.time()
     eps = np.geomspace(0.005, 2.0, 12 if args.quick else 60)
@@ -49,8 +47,7 @@ def main(argv=None):
     ratios = np.linspace(0.2, 0.9, 4 if args.quick else 15)
     heat, q_rot, sig = [], [], []
     for r in ratios:
-        m = fcs.rotor_device(L=L, beta2=r * ROTOR["beta1"], **ROTOR)
-        res = fcs.tur_ratios(m)
+        res = fcs.tur_ratios(*rotor.currents(rotor.RotorParams(**{**ROTOR, "beta2": r * ROTOR["beta1"]}), L))
         heat.append(np.asarray(res.mean))
         q_rot.append(np.asarray(res.ratio))
         sig.append(float(res.entropy_production))
@@ -79,13 +76,10 @@ def main(argv=None):
     ax[2].set_title("(c) rotor device TUR ratios")
     ax[2].legend()
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "fcs_tur.png"), dpi=120)
-    np.savez(
-        os.path.join(args.out, "fcs_tur.npz"),
-        eps=eps, q_maser=q_maser, eps_opt=eps_opt, q_opt=q_opt, ratios=ratios, heat=heat, q_rotor=q_rot, sigma=sig,
-    )
-    with open(os.path.join(args.out, "fcs_tur.json"), "w") as f:
-        json.dump({"maser": MASER, "rotor": ROTOR, "L": L, "quick": args.quick}, f, indent=1)
+    save_figure(fig, args.out, "fcs_tur",
+                data=dict(eps=eps, q_maser=q_maser, eps_opt=eps_opt, q_opt=q_opt, ratios=ratios, heat=heat,
+                          q_rotor=q_rot, sigma=sig),
+                params={"maser": MASER, "rotor": ROTOR, "L": L, "quick": args.quick})
     print(f"[fcs.figures] wrote fcs_tur.png/.npz/.json to {args.out} ({time.time() - t0:.1f} s)")
 
 

@@ -1,6 +1,6 @@
 """Reproduce figures of seed 001 (the main job of jaxqtm).
 
-    python -m jaxqtm.oscillators.figures --out results/oscillators [--quick] [--n 256]
+    python -m examples.seed001.figures --out results/oscillators [--quick] [--n 256]
 
 Writes one PNG per figure, the data (``.npz``) and a JSON file with every
 parameter, and prints progress. Figures: 2(a) eigenvalue of chi''(w); 2(b) Pearson
@@ -28,8 +28,10 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxqtm
-from . import paper_machine
-from .machine import observables
+from jaxqtm.oscillators import ExactIsothermal, TanhSinh, observables
+from jaxqtm.plot import save_figure
+
+from .paper import paper_machine
 
 FIG3 = dict(omega_A=1.0, omega_B=0.6, gamma2=100.0, gamma1=0.01, phi=float(np.pi / 2), r=0.0)
 
@@ -46,9 +48,10 @@ _KEYS = ("Omega", "T1", "T2", "omega_c", "r", "gamma2", "gamma1")
 
 
 def _point(p, isothermal):
+    noise = ExactIsothermal() if isothermal else TanhSinh()
     m, d = paper_machine(omega_A=1.0, omega_B=0.6, gamma2=p["gamma2"], gamma1=p["gamma1"], omega_c=p["omega_c"],
                          T1=p["T1"], T2=p["T2"], phi=jnp.pi / 2, r=p["r"])
-    ob = observables(m, d, p["Omega"], isothermal=isothermal)
+    ob = observables(m, d, p["Omega"], noise=noise, throw=False)
     return dict(Q_PA=ob.Q_l[0], P_A=ob.P_l[0], P_B=ob.P_l[1], V_PA=ob.V_l[0], pearson=ob.pearson[0, 1],
                 pearson_like=ob.pearson_like[0, 1], eta_work=ob.eta_work, status=ob.status.astype(float))
 
@@ -158,29 +161,29 @@ def _iso_kernel(Omega, T, omega_c, gamma2, gamma1):
     """Isothermal point of the paper machine (r = 0, phi = pi/2): powers and TUR ratios of A and B."""
     m, d = paper_machine(omega_A=1.0, omega_B=0.6, gamma2=gamma2, gamma1=gamma1, omega_c=omega_c, T1=T, T2=T,
                          phi=jnp.pi / 2, r=0.0)
-    o = observables(m, d, Omega, isothermal=True)
-    return dict(Q_PA=o.Q_l[0], P_A=o.P_l[0], Q_PB=o.Q_l[1], P_B=o.P_l[1], status=o.status)
+    o = observables(m, d, Omega, noise=ExactIsothermal(), throw=False)
+    return dict(Q_PA=o.Q_l[0], P_A=o.P_l[0], Q_PB=o.Q_l[1], P_B=o.P_l[1], result=o.result)
 
 
 def _gradient_kernel(Omega, Tbar, rel_gradient, omega_c, gamma2, gamma1):
     """Two-temperature point: T1 = Tbar (1 + x/2), T2 = Tbar (1 - x/2), x = Delta T / Tbar (seed 001, sec. V)."""
     m, d = paper_machine(omega_A=1.0, omega_B=0.6, gamma2=gamma2, gamma1=gamma1, omega_c=omega_c,
                          T1=Tbar * (1 + rel_gradient / 2), T2=Tbar * (1 - rel_gradient / 2), phi=jnp.pi / 2, r=0.0)
-    o = observables(m, d, Omega, isothermal=False)
-    return dict(Q_PA=o.Q_l[0], P_A=o.P_l[0], status=o.status)
+    o = observables(m, d, Omega, noise=TanhSinh(), throw=False)
+    return dict(Q_PA=o.Q_l[0], P_A=o.P_l[0], result=o.result)
 
 
 def _iso_sweep(n, omega_c, gamma2, gamma1):
     """Isothermal (Omega, T) planes, one per omega_c value. Every parameter is a grid axis and the
     chunk is n*n points, so figs. 7 and 9 share ONE compiled program (jaxqtm.sweep caches it)."""
-    from jaxqtm.sweep import Fixed, Grid, sweep
+    from jaxqtm.sweep import Fixed, Grid, NoProgressMeter, sweep
 
     om, ts = np.logspace(-2, 3, n), np.logspace(-2, np.log10(2.0), n)
     g = Grid(omega_c=np.asarray(omega_c, float), gamma2=[float(gamma2)], gamma1=[float(gamma1)], T=ts, Omega=om)
-    res = sweep(_iso_kernel, g, chunk=Fixed(min(_CHUNK, n * n)), progress=False)
+    res = sweep(_iso_kernel, g, chunk=Fixed(min(_CHUNK, n * n)), progress_meter=NoProgressMeter())
     xx, yy = np.meshgrid(om, ts)
     squeeze = {k: v[:, 0, 0] for k, v in res.arrays.items()}
-    return xx, yy, squeeze, res.status[:, 0, 0], res.ok[:, 0, 0]
+    return xx, yy, squeeze, res.codes[:, 0, 0], res.ok[:, 0, 0]
 
 
 def fig7_data(n, omega_cs=(1000.0, 1.2)):
@@ -218,12 +221,12 @@ def threshold_frequency(omega, q, ok):
 
 def fig10_data(n_x, n_omega, tbars=(0.05, 0.1, 0.2, 0.5)):
     """Omega_th against x = Delta T / Tbar for several Tbar (fig. 5 parameters: gamma_2 = 100, omega_c = 1.2)."""
-    from jaxqtm.sweep import Fixed, Grid, sweep
+    from jaxqtm.sweep import Fixed, Grid, NoProgressMeter, sweep
 
     xs, om = np.linspace(-1.9, 1.9, n_x), np.logspace(-1, 3, n_omega)
     g = Grid(Tbar=np.asarray(tbars), rel_gradient=xs, Omega=om)
     res = sweep(_gradient_kernel, g, fixed=dict(omega_c=1.2, gamma2=100.0, gamma1=0.01),
-                chunk=Fixed(min(_CHUNK, g.size)), progress=False)
+                chunk=Fixed(min(_CHUNK, g.size)), progress_meter=NoProgressMeter())
     return xs, om, np.asarray(tbars), res, threshold_frequency(om, res["Q_PA"], res.ok)
 
 
@@ -246,10 +249,8 @@ def appendix_figures(out, n, n_threshold=None, log=_progress):
                  r"$P_B$")
     fig.suptitle(r"Seed 001 fig. 7: $\gamma_2=100$, $\omega_B=0.6$, $\gamma_1=0.01$, $\phi=\pi/2$, $r=0$")
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "fig7.png"), dpi=120)
-    plt.close(fig)
-    np.savez(os.path.join(out, "fig7.npz"), Omega=xx, T=yy, omega_c=np.array([1000.0, 1.2]),
-             **{k: r7[k] for k in ("Q_PB", "P_B", "Q_PA", "P_A")}, status=st7)
+    save_figure(fig, out, "fig7", data=dict(Omega=xx, T=yy, omega_c=np.array([1000.0, 1.2]),
+                                            **{k: r7[k] for k in ("Q_PB", "P_B", "Q_PA", "P_A")}, status=st7))
     viol = ok7 & (r7["Q_PB"] < 2)
     record["fig7"] = dict(omega_c=[1000.0, 1.2], gamma2=100.0, gamma1=0.01, grid=n,
                           violation_fraction=[float(np.mean(viol[i])) for i in range(2)],
@@ -262,9 +263,7 @@ def appendix_figures(out, n, n_threshold=None, log=_progress):
     _density(axes[0], xx, yy, r9["Q_PA"], r"(a) $Q_{P_A}$, $\gamma_2=0.01$", 2.0, "coolwarm", r"$Q_{P_A}$", True)
     _density(axes[1], xx, yy, r9["P_A"], r"(b) $P_A$, $\gamma_2=0.01$", 0.0, "coolwarm", r"$P_A$")
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "fig9.png"), dpi=120)
-    plt.close(fig)
-    np.savez(os.path.join(out, "fig9.npz"), Omega=xx, T=yy, Q_PA=r9["Q_PA"], P_A=r9["P_A"], status=st9)
+    save_figure(fig, out, "fig9", data=dict(Omega=xx, T=yy, Q_PA=r9["Q_PA"], P_A=r9["P_A"], status=st9))
     v9 = ok9 & (r9["Q_PA"] < 2)
     record["fig9"] = dict(gamma2=0.01, gamma1=0.001, omega_c=1.2, grid=n, violation_fraction=float(np.mean(v9)),
                           max_Omega_violated=float(xx[v9].max()) if v9.any() else None,
@@ -281,10 +280,8 @@ def appendix_figures(out, n, n_threshold=None, log=_progress):
     ax.legend(fontsize=8)
     ax.set_title(r"Seed 001 fig. 10: $\gamma_2=100$, $\omega_c=1.2$, $r=0$", fontsize=9)
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "fig10.png"), dpi=120)
-    plt.close(fig)
-    np.savez(os.path.join(out, "fig10.npz"), rel_gradient=xs, Omega=om, Tbar=tbars, Q_PA=r10["Q_PA"],
-             status=r10.status, Omega_th=th)
+    save_figure(fig, out, "fig10", data=dict(rel_gradient=xs, Omega=om, Tbar=tbars, Q_PA=r10["Q_PA"],
+                                             status=r10.codes, Omega_th=th))
     record["fig10"] = dict(Tbar=tbars.tolist(), rel_gradient=xs.tolist(), Omega_range=[float(om[0]), float(om[-1])],
                            Omega_th=[[None if np.isnan(v) else float(v) for v in row] for row in th],
                            argmin_rel_gradient=[None if np.all(np.isnan(row)) else float(xs[np.nanargmin(row)])
@@ -295,7 +292,7 @@ def appendix_figures(out, n, n_threshold=None, log=_progress):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m examples.seed001.figures", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="results/oscillators")
     p.add_argument("--n", type=int, default=None, help="grid points per axis (default 256, quick: 48)")
     p.add_argument("--quick", action="store_true", help="small grids for CI")
@@ -329,8 +326,7 @@ def main(argv=None):
         np.savez(os.path.join(args.out, f"fig3_omega_c_{wc:g}.npz"), Omega=xx, T=yy, **d)
     fig.suptitle(r"Seed 001 fig. 3: $\gamma_2=100$, $\omega_B=0.6$, $\gamma_1=0.01$, $\phi=\pi/2$, $r=0$, $T_1=T_2=T$")
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "fig3.png"), dpi=120)
-    plt.close(fig)
+    save_figure(fig, args.out, "fig3")  # data: one fig3_omega_c_<wc>.npz per column (above)
     meta["figures"]["fig3"] = dict(omega_c=[1000.0, 1.2], Omega_range=[1e-2, 1e3], T_range=[1e-2, 2.0],
                                    violation_fraction={str(wc): float(np.mean(data3[wc]["Q_PA"] < 2)) for wc in data3},
                                    min_Q_PA={str(wc): float(np.nanmin(data3[wc]["Q_PA"])) for wc in data3},
@@ -339,7 +335,6 @@ def main(argv=None):
     # --- Fig. 4 -----------------------------------------------------------
     _progress("[fig4] Q_PA/2 vs Pearson coefficient at varying gamma_2")
     g2s, q2, c, ct, pa = fig4_data(max(n, 64))
-    np.savez(os.path.join(args.out, "fig4.npz"), gamma2=g2s, Q_PA_half=q2, pearson=c, pearson_like=ct, P_A=pa)
     fig, ax = plt.subplots(figsize=(5, 4))
     sc = ax.scatter(c, q2, c=np.log10(g2s), s=8, cmap="viridis")
     ax.axhline(1.0, color="k", ls="--", lw=1)
@@ -349,8 +344,7 @@ def main(argv=None):
     fig.colorbar(sc, label=r"$\log_{10}\gamma_2/\omega_A$")
     ax.set_title(r"Seed 001 fig. 4: $T=0.1$, $\omega_c=1.2$, $\Omega=200$", fontsize=9)
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "fig4.png"), dpi=120)
-    plt.close(fig)
+    save_figure(fig, args.out, "fig4", data=dict(gamma2=g2s, Q_PA_half=q2, pearson=c, pearson_like=ct, P_A=pa))
     meta["figures"]["fig4"] = dict(T=0.1, omega_c=1.2, Omega=200.0, gamma2_range=[1e-2, 1e3],
                                    Q_PA_half_at_gamma2_max=float(q2[-1]), pearson_at_gamma2_max=float(c[-1]))
 
@@ -369,10 +363,9 @@ def main(argv=None):
     axes[1].set_ylabel(r"$\mathcal{C}$")
     axes[1].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "fig2.png"), dpi=120)
-    plt.close(fig)
-    np.savez(os.path.join(args.out, "fig2.npz"), omega=ws, T2=t2s,
-             **{f"eig_gamma2_{g:g}": v[0] for g, v in eig.items()}, **{f"pearson_gamma2_{g:g}": v for g, v in pearson.items()})
+    save_figure(fig, args.out, "fig2", data=dict(omega=ws, T2=t2s,
+                                                 **{f"eig_gamma2_{g:g}": v[0] for g, v in eig.items()},
+                                                 **{f"pearson_gamma2_{g:g}": v for g, v in pearson.items()}))
 
     # --- Fig. 5 (two temperatures) and 6 (generalised bound) --------------
     n5 = max(16, n // 2)
@@ -391,8 +384,7 @@ def main(argv=None):
     for ax in axes[0]:
         ax.set_ylabel(r"$\bar T/\omega_A$")
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "fig5_fig6.png"), dpi=120)
-    plt.close(fig)
+    save_figure(fig, args.out, "fig5_fig6")  # data: fig5.npz, fig6.npz
     np.savez(os.path.join(args.out, "fig5.npz"), Omega=xx, Tbar=yy, **d5)
     np.savez(os.path.join(args.out, "fig6.npz"), Omega=xx6, T=yy6, **d6)
     meta["figures"]["fig5"] = dict(rel_gradient=1.8, omega_c=1.2, violation_fraction=float(np.mean(d5["Q_PA"] < 2)))
@@ -409,9 +401,8 @@ def main(argv=None):
     ax.legend(fontsize=7)
     ax.set_title(r"Seed 001 fig. 8: $\gamma_1=0.001$, $\omega_c=1.2$, $T=0.1$", fontsize=9)
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "fig8.png"), dpi=120)
-    plt.close(fig)
-    np.savez(os.path.join(args.out, "fig8.npz"), Omega=om8, **{f"eta_gamma2_{g:g}_r_{r:g}": e for (g, r), e in eta.items()})
+    save_figure(fig, args.out, "fig8",
+                data=dict(Omega=om8, **{f"eta_gamma2_{g:g}_r_{r:g}": e for (g, r), e in eta.items()}))
 
     if args.appendix:
         meta["figures"].update(appendix_figures(args.out, n))

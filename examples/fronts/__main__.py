@@ -1,0 +1,5 @@
+import sys
+
+from .fronts import main
+
+sys.exit(main())

@@ -1,0 +1,151 @@
+"""How the noise kernel is integrated: ``noise=`` of :func:`jaxqtm.oscillators.observables`.
+
+Every power fluctuation D_ll' needs (seed 001, eqs. 18, B20)
+
+    int dw R(w) [coth(a) coth(b) - 1],   a = (w + Omega)/2T1,   b = w/2T2,
+
+for a rational R = J_1(w + Omega) chi''_ll'(w). Three strategies:
+
+- :class:`ExactIsothermal`: for T1 = T2 = T the identity coth(a)coth(b) - 1 =
+  coth(a - b)(coth(b) - coth(a)), a - b = Omega/2T, turns it into the digamma closed form
+  of ``_integrals.n_integral`` (exact, the fastest). It requires T1 == T2 and evaluates
+  the whole machine at T = T1, so derivatives with respect to T1 are taken along T1 = T2.
+- :class:`TanhSinh`: the two-temperature quadrature ``_integrals.k12_quadrature``
+  (near-axis poles subtracted analytically, tanh-sinh panels between the breakpoints,
+  ~1e-13), for any T1, T2; its rule sizes are fields.
+- :class:`Auto` (the default): per instance, at run time, the exact value where T1 == T2
+  and the quadrature elsewhere; derivatives are always the separate two-temperature ones.
+  It depends only on the values, never on whether they are concrete: ``observables(...)``
+  and ``jax.jit(observables)(...)`` take the same numerical path.
+
+Cost of ``Auto``: unbatched it evaluates one branch (``lax.cond``); under ``vmap`` with a
+batched temperature both run (``cond`` becomes ``select``). Callers that know their machine
+is isothermal pass ``noise=ExactIsothermal()``.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import ClassVar
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array
+
+from .._checks import check_int, check_positive, concrete, fmt
+from . import _integrals as I
+from ._polesum import PoleSum
+
+
+class AbstractNoiseIntegral(eqx.Module):
+    """How ``int dw R(w) [coth((w + Omega)/2T1) coth(w/2T2) - 1]`` is evaluated."""
+
+    isothermal: eqx.AbstractClassVar[bool]
+    """Whether the strategy needs T1 == T2 (then the machine is evaluated at T = T1)."""
+
+    @abc.abstractmethod
+    def integral(self, r: PoleSum, t1, t2, omega, direct=None) -> Array:
+        """The integral for the rational ``r`` (residues ``(K, *batch)`` -> ``(*batch)``).
+
+        ``direct(ws) -> (M, *batch)`` optionally evaluates R on real nodes from its factors
+        (see ``_integrals.k12_quadrature``)."""
+
+    def valid(self, t1, t2):
+        """Condition on the temperatures (boolean scalar; traced for JAX inputs, numpy for numpy
+        inputs); a point where it fails is flagged ``RESULTS.invalid_parameters``."""
+        return True
+
+    def check(self, t1, t2) -> None:
+        """The same condition at the Python boundary, on concrete values (``ValueError``)."""
+        t1, t2 = concrete(t1), concrete(t2)
+        if t1 is None or t2 is None or bool(np.all(self.valid(t1, t2))):
+            return
+        raise ValueError(
+            f"noise={type(self).__name__}() needs T1 == T2, got T1 = {fmt(t1)}, T2 = {fmt(t2)}; "
+            "use noise=Auto() or TanhSinh() for two temperatures"
+        )
+
+
+class ExactIsothermal(AbstractNoiseIntegral):
+    """Exact isothermal form (eq. 20): digamma functions, T1 == T2 required.
+
+    The machine is evaluated at T = T1 (T2 is not used): derivatives with respect to T1
+    are along T1 = T2 = T. For separate T1, T2 derivatives use ``Auto()`` or ``TanhSinh()``.
+    """
+
+    isothermal: ClassVar[bool] = True
+
+    def integral(self, r, t1, t2, omega, direct=None):
+        del direct
+        return -I.n_integral(r, t1, t2, omega) / jnp.tanh(omega / (2.0 * t1))
+
+    def valid(self, t1, t2):
+        return t1 == t2
+
+
+class TanhSinh(AbstractNoiseIntegral):
+    """Two-temperature quadrature (any T1, T2; ~1e-13 relative against mpmath).
+
+    **Fields** (rule sizes; static, each value compiles once):
+    - ``nodes``: nodes per side of every tanh-sinh panel and of the two exp-sinh tails
+      (48 leaves ~1e-9 errors on long panels).
+    - ``level``: t-range ``[-level, level]`` of the tanh-sinh panels.
+    - ``tail_level``: t-range of the exp-sinh rules on the two tails.
+    """
+
+    nodes: int = eqx.field(static=True, default=I.TS_NODES)
+    level: float = eqx.field(static=True, default=I.TS_LEVEL)
+    tail_level: float = eqx.field(static=True, default=I.ES_LEVEL)
+    isothermal: ClassVar[bool] = False
+
+    def __check_init__(self):
+        check_int(self.nodes, "TanhSinh.nodes", 1)
+        check_positive(self.level, "TanhSinh.level")
+        check_positive(self.tail_level, "TanhSinh.tail_level")
+
+    def integral(self, r, t1, t2, omega, direct=None):
+        return I.k12_quadrature(r, t1, t2, omega, direct, nodes=self.nodes, level=self.level,
+                                tail_level=self.tail_level)
+
+
+class Auto(AbstractNoiseIntegral):
+    """Per instance: exact value where T1 == T2, ``quadrature`` elsewhere (the default).
+
+    Derivatives with respect to T1 and T2 separately always come from ``quadrature`` (the
+    isothermal closed form only knows their sum), also at T1 == T2.
+    """
+
+    quadrature: TanhSinh = TanhSinh()
+    isothermal: ClassVar[bool] = False
+
+    def integral(self, r, t1, t2, omega, direct=None):
+        quad = self.quadrature
+
+        def exact(r, t1, t2, omega, direct):
+            return _exact_value_quadrature_tangent(r, t1, t2, omega, direct, quad=quad)
+
+        def general(r, t1, t2, omega, direct):
+            return quad.integral(r, t1, t2, omega, direct)
+
+        return jax.lax.cond(jnp.asarray(t1) == jnp.asarray(t2), exact, general, r, t1, t2, omega, direct)
+
+
+@eqx.filter_custom_jvp
+def _exact_value_quadrature_tangent(r, t1, t2, omega, direct, *, quad):
+    # iso_t: the closed form stays finite where it is not selected (a batched cond is a select)
+    iso_t = jnp.where(t1 == t2, t1, 1.0)
+    return ExactIsothermal().integral(r, iso_t, iso_t, omega)
+
+
+@_exact_value_quadrature_tangent.def_jvp
+def _exact_value_quadrature_tangent_jvp(primals, tangents, *, quad):
+    out = _exact_value_quadrature_tangent(*primals, quad=quad)
+
+    def materialise(t, p):  # symbolic zero tangents (None) -> zeros for jax.jvp
+        return jax.tree_util.tree_map(jnp.zeros_like, p) if t is None else t
+
+    tangents = jax.tree_util.tree_map(materialise, tangents, primals, is_leaf=lambda t: t is None)
+    _, t_out = jax.jvp(lambda *a: quad.integral(*a), tuple(primals), tuple(tangents))
+    return out, t_out
