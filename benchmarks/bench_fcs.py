@@ -80,7 +80,7 @@ def main():
     L = args.L
     m, _ = model_args(L)
     sector = jl.sector_pairs(m.charges, m.n)[0].size
-    print(f"rotor device L={L}: Hilbert dim {m.n}, Liouville dim {m.n ** 2}, k=0 sector dim {sector}")
+    print(f"rotor device L={L}: Hilbert dim {m.n}, Liouville dim {m.n**2}, k=0 sector dim {sector}")
 
     f = lambda lam: jaxqtm_noise(lam, L)  # noqa: E731
     g = jax.grad(lambda lam: f(lam)[0])
@@ -113,12 +113,19 @@ def main():
     print(f"noise          jaxqtm {s_j:.12e}  qutip {s_q:.12e}  rel.diff {abs(s_j / s_q - 1):.2e}")
     print(f"jaxqtm compile: value {c_val:.2f} s, gradient {c_grad:.2f} s (first calls, incl. compile)")
     print(f"jaxqtm noise (model build + sector + solves): {t_val * 1e3:.1f} ms")
-    print(f"jaxqtm d noise / d lambda:                    {t_grad * 1e3:.1f} ms  = {t_grad / t_val:.2f} x one noise evaluation")
+    print(
+        f"jaxqtm d noise / d lambda:                    {t_grad * 1e3:.1f} ms  = "
+        f"{t_grad / t_val:.2f} x one noise evaluation"
+    )
     print(
         "qutip  countstat_current_noise with precomputed rhoss: "
-        f"build {tq['build']:.2f} s, steadystate {tq['steadystate']:.2f} s, noise {tq['noise']:.2f} s, total {tq['total']:.2f} s"
+        f"build {tq['build']:.2f} s, steadystate {tq['steadystate']:.2f} s, noise {tq['noise']:.2f} "
+        f"s, total {tq['total']:.2f} s"
     )
-    print(f"speed-up (qutip total / jaxqtm): {tq['total'] / t_val:.1f} x;  (qutip noise call only / jaxqtm): {tq['noise'] / t_val:.1f} x")
+    print(
+        f"speed-up (qutip total / jaxqtm): {tq['total'] / t_val:.1f} x;  (qutip noise call only / "
+        f"jaxqtm): {tq['noise'] / t_val:.1f} x"
+    )
 
 
 if __name__ == "__main__":

@@ -21,16 +21,37 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import jaxqtm.oscillators as osc
-
 # run as a script: benchmarks/ is on sys.path
 from _common import drive_fixed, machine_from, noise_for, paper_machine
 from scipy_baseline import scipy_observables
 
+import jaxqtm.oscillators as osc
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-KEYS = ["P_A0", "P_B0", "dP_A", "dP_B", "P_A", "P_B", "P", "J1", "J2", "Sdot", "D_PA", "D_PB", "D_P", "Q_PA",
-        "Q_PB", "Q_P", "xx_AA", "xx_BB", "xx_AB", "V_PA", "V_PB"]
+KEYS = [
+    "P_A0",
+    "P_B0",
+    "dP_A",
+    "dP_B",
+    "P_A",
+    "P_B",
+    "P",
+    "J1",
+    "J2",
+    "Sdot",
+    "D_PA",
+    "D_PB",
+    "D_P",
+    "Q_PA",
+    "Q_PB",
+    "Q_P",
+    "xx_AA",
+    "xx_BB",
+    "xx_AB",
+    "V_PA",
+    "V_PB",
+]
 OURS = {"C": "pearson_C", "C_tilde": "pearson_like_C_tilde"}
 
 
@@ -67,7 +88,9 @@ def per_point(sets, scipy_repeat):
         t_jax = _best(lambda: f(m, d, om))
         ours = jax.device_get(f(m, d, om)).to_dict()
         # batched: 1024 copies of the point (throughput per point)
-        batch = jax.tree_util.tree_map(lambda x: jnp.broadcast_to(x, (1024,) + jnp.shape(x)) if eqx_array(x) else x, (m, d))
+        batch = jax.tree_util.tree_map(
+            lambda x: jnp.broadcast_to(x, (1024,) + jnp.shape(x)) if eqx_array(x) else x, (m, d)
+        )
         fb = jax.jit(jax.vmap(lambda mm, dd: osc.observables(mm, dd, om, noise=noise, throw=False)))
         jax.block_until_ready(fb(*batch))
         t_batch = _best(lambda: fb(*batch), 3) / 1024
@@ -75,12 +98,23 @@ def per_point(sets, scipy_repeat):
         for _ in range(scipy_repeat):
             sp = scipy_observables(p)
         t_sp = (time.perf_counter() - t0) / scipy_repeat
-        rows.append(dict(name=s["name"], scipy_s=t_sp, jax_call_s=t_jax, jax_batched_s=t_batch,
-                         err_jax=_worst_err(ours, s["values"]), err_scipy=_worst_err(sp, s["values"], ours=False)))
+        rows.append(
+            dict(
+                name=s["name"],
+                scipy_s=t_sp,
+                jax_call_s=t_jax,
+                jax_batched_s=t_batch,
+                err_jax=_worst_err(ours, s["values"]),
+                err_scipy=_worst_err(sp, s["values"], ours=False),
+            )
+        )
         r = rows[-1]
-        print(f"{r['name']:32s} scipy {t_sp*1e3:8.1f} ms  jaxqtm call {t_jax*1e3:6.2f} ms ({t_sp/t_jax:7.0f}x)  "
-              f"batched {t_batch*1e6:7.1f} us ({t_sp/t_batch:8.0f}x)  worst rel err: jaxqtm {r['err_jax']:.1e}, "
-              f"scipy {r['err_scipy']:.1e}", flush=True)
+        print(
+            f"{r['name']:32s} scipy {t_sp * 1e3:8.1f} ms  jaxqtm call {t_jax * 1e3:6.2f} ms ({t_sp / t_jax:7.0f}x)  "
+            f"batched {t_batch * 1e6:7.1f} us ({t_sp / t_batch:8.0f}x)  worst rel err: jaxqtm {r['err_jax']:.1e}, "
+            f"scipy {r['err_scipy']:.1e}",
+            flush=True,
+        )
     return rows
 
 
@@ -106,15 +140,32 @@ def grid(n):
 
 def gradient_cost():
     def q(params):
-        m = osc.OscillatorMachine(osc.WorkingMedium(jnp.stack([params["omega_A"], params["omega_B"]]), params["gamma2"]),
-                                  osc.DrudeLorentz(params["gamma1"], params["omega_c"]), params["T1"], params["T2"])
+        m = osc.OscillatorMachine(
+            osc.WorkingMedium(jnp.stack([params["omega_A"], params["omega_B"]]), params["gamma2"]),
+            osc.DrudeLorentz(params["gamma1"], params["omega_c"]),
+            params["T1"],
+            params["T2"],
+        )
         d = osc.PowerLawWeights(params["phi"], params["r"], params["omega_c"])
         return osc.observables(m, d, params["Omega"], throw=False).Q_l[0]  # noise=Auto()
 
     out = {}
     for label, t2 in (("isothermal", 0.1), ("Delta T", 0.01)):
-        p = {k: jnp.asarray(v) for k, v in dict(omega_A=1.0, omega_B=0.6, gamma2=100.0, gamma1=0.01, omega_c=1.2,
-                                                  T1=0.1, T2=t2, Omega=200.0, phi=np.pi / 2, r=0.5).items()}
+        p = {
+            k: jnp.asarray(v)
+            for k, v in dict(
+                omega_A=1.0,
+                omega_B=0.6,
+                gamma2=100.0,
+                gamma1=0.01,
+                omega_c=1.2,
+                T1=0.1,
+                T2=t2,
+                Omega=200.0,
+                phi=np.pi / 2,
+                r=0.5,
+            ).items()
+        }
         fwd = jax.jit(q)
         grd = jax.jit(jax.grad(q))
         jax.block_until_ready(fwd(p))
@@ -127,9 +178,12 @@ def gradient_cost():
         jax.block_until_ready(grdb(pb))
         tfb, tgb = _best(lambda: fwdb(pb), 3), _best(lambda: grdb(pb), 3)
         out[label] = (tf, tg, tfb / 256, tgb / 256)
-        print(f"grad Q_PA wrt all 10 parameters ({label}): forward {tf*1e3:.2f} ms, grad {tg*1e3:.2f} ms "
-              f"({tg/tf:.2f}x); batched per point: forward {tfb/256*1e6:.1f} us, grad {tgb/256*1e6:.1f} us "
-              f"({tgb/tfb:.2f}x)", flush=True)
+        print(
+            f"grad Q_PA wrt all 10 parameters ({label}): forward {tf * 1e3:.2f} ms, grad {tg * 1e3:.2f} ms "
+            f"({tg / tf:.2f}x); batched per point: forward {tfb / 256 * 1e6:.1f} us, grad {tgb / 256 * 1e6:.1f} us "
+            f"({tgb / tfb:.2f}x)",
+            flush=True,
+        )
     return out
 
 
@@ -145,11 +199,13 @@ def main(argv=None):
     sp = np.array([r["scipy_s"] for r in rows])
     jc = np.array([r["jax_call_s"] for r in rows])
     jb = np.array([r["jax_batched_s"] for r in rows])
-    print(f"\nmedian speed-up over scipy.quad: single call {np.median(sp/jc):.0f}x, batched {np.median(sp/jb):.0f}x "
-          f"(geometric mean {np.exp(np.mean(np.log(sp/jb))):.0f}x)")
+    print(
+        f"\nmedian speed-up over scipy.quad: single call {np.median(sp / jc):.0f}x, batched {np.median(sp / jb):.0f}x "
+        f"(geometric mean {np.exp(np.mean(np.log(sp / jb))):.0f}x)"
+    )
     comp, run = grid(64 if a.quick else a.grid)
     n = 64 if a.quick else a.grid
-    print(f"fig. 3 grid {n}x{n}: {run:.2f} s after compilation ({n*n/run:.0f} points/s), compile {comp:.1f} s")
+    print(f"fig. 3 grid {n}x{n}: {run:.2f} s after compilation ({n * n / run:.0f} points/s), compile {comp:.1f} s")
     gradient_cost()
 
 

@@ -17,10 +17,9 @@ compilation, reported separately) and the ratio to NSGA-II's wall time.
 from __future__ import annotations
 
 import argparse
-import time
-
 import os
 import sys
+import time
 
 import jax
 import jax.numpy as jnp
@@ -48,7 +47,7 @@ def _flatten_spec(raw):
     def unflatten(x):
         out, i = [], 0
         for s, n in zip(shapes, sizes):
-            out.append(x[i:i + n].reshape(s))
+            out.append(x[i : i + n].reshape(s))
             i += n
         return jax.tree_util.tree_unflatten(treedef, out)
 
@@ -97,24 +96,41 @@ def run_nsga2(problem, pop, gens, seed, ref, log):
         trace.append((time.perf_counter() - t_start[0], hypervolume_2d(F, ref), algorithm.evaluator.n_eval))
 
     t_start[0] = time.perf_counter()
-    res = minimize(P(), NSGA2(pop_size=pop), ("n_gen", gens), seed=seed, callback=callback, verbose=False)
+    minimize(P(), NSGA2(pop_size=pop), ("n_gen", gens), seed=seed, callback=callback, verbose=False)
     wall = time.perf_counter() - t_start[0]
-    log(f"NSGA-II: pop {pop}, {gens} generations, {trace[-1][2]} evaluations, {wall:.2f} s "
-        f"(evaluator compile {compile_s:.1f} s), final HV {trace[-1][1]:.6g}")
+    log(
+        f"NSGA-II: pop {pop}, {gens} generations, {trace[-1][2]} evaluations, {wall:.2f} s "
+        f"(evaluator compile {compile_s:.1f} s), final HV {trace[-1][1]:.6g}"
+    )
     return dict(trace=np.array(trace), wall=wall, compile_s=compile_s, hv=trace[-1][1], n_eval=trace[-1][2])
 
 
 def run_jaxqtm(problem, points, restarts, steps, seed, ref, log, segments=20):
     eta_c = 1 - problem.description["machine"]["T2"] / problem.description["machine"]["T1"]
     grid = epsilon_grid(-np.linspace(0.05, 0.95, points) * eta_c, index=0, ideal=[0, 0], scale=[1, 1], mu=1e4)
-    res = pareto_front(problem.objective, problem.init, grid, steps=steps, restarts=restarts,
-                       key=jax.random.PRNGKey(seed), optimizer=_optimizer(5e-2, steps), segments=segments,
-                       hv_ref=ref, progress_meter=NoProgressMeter())
+    res = pareto_front(
+        problem.objective,
+        problem.init,
+        grid,
+        steps=steps,
+        restarts=restarts,
+        key=jax.random.PRNGKey(seed),
+        optimizer=_optimizer(5e-2, steps),
+        segments=segments,
+        hv_ref=ref,
+        progress_meter=NoProgressMeter(),
+    )
     hv = res.history["hv"]
-    log(f"jaxqtm: {points} thresholds x {restarts} restarts x {steps} steps ({points * restarts * steps} gradient "
-        f"evaluations), {res.history['wall_s'][-1]:.2f} s (compile {res.compile_s:.1f} s), final HV {hv[-1]:.6g}")
-    return dict(trace=np.stack([res.history["wall_s"], hv, res.history["step"] * points * restarts], 1),
-                wall=float(res.history["wall_s"][-1]), compile_s=res.compile_s, hv=float(hv[-1]))
+    log(
+        f"jaxqtm: {points} thresholds x {restarts} restarts x {steps} steps ({points * restarts * steps} gradient "
+        f"evaluations), {res.history['wall_s'][-1]:.2f} s (compile {res.compile_s:.1f} s), final HV {hv[-1]:.6g}"
+    )
+    return dict(
+        trace=np.stack([res.history["wall_s"], hv, res.history["step"] * points * restarts], 1),
+        wall=float(res.history["wall_s"][-1]),
+        compile_s=res.compile_s,
+        hv=float(hv[-1]),
+    )
 
 
 def main(argv=None):
@@ -139,14 +155,18 @@ def main(argv=None):
     log("  jaxqtm : " + ", ".join(f"{t:.2f}:{h:.5g}" for t, h, _ in jq["trace"][:: max(1, len(jq["trace"]) // 8)]))
     if reach.size:
         t_reach = jq["trace"][reach[0], 0]
-        log(f"\njaxqtm reaches NSGA-II's final HV {ns['hv']:.6g} after {t_reach:.3f} s "
+        log(
+            f"\njaxqtm reaches NSGA-II's final HV {ns['hv']:.6g} after {t_reach:.3f} s "
             f"(segment resolution {jq['wall'] / len(jq['trace']):.3f} s); NSGA-II wall {ns['wall']:.2f} s; "
-            f"ratio {t_reach / ns['wall']:.3f}")
+            f"ratio {t_reach / ns['wall']:.3f}"
+        )
     else:
         log(f"\njaxqtm does NOT reach NSGA-II's final HV {ns['hv']:.6g} (best {jq['hv']:.6g})")
-    log(f"final HV: jaxqtm {jq['hv']:.6g} vs NSGA-II {ns['hv']:.6g} (ratio {jq['hv'] / ns['hv']:.3f}); "
+    log(
+        f"final HV: jaxqtm {jq['hv']:.6g} vs NSGA-II {ns['hv']:.6g} (ratio {jq['hv'] / ns['hv']:.3f}); "
         f"wall: jaxqtm {jq['wall']:.2f} s vs NSGA-II {ns['wall']:.2f} s; compile: jaxqtm {jq['compile_s']:.1f} s, "
-        f"NSGA-II evaluator {ns['compile_s']:.1f} s")
+        f"NSGA-II evaluator {ns['compile_s']:.1f} s"
+    )
     return 0
 
 

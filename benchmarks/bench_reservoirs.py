@@ -37,8 +37,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100, help="modes per reservoir (N1 = N2)")
     ap.add_argument("--nt", type=int, default=200, help="number of output times")
-    ap.add_argument("--md-nt", type=int, default=40,
-                    help="output times for the full energetics (each adds 8 quadrature nodes)")
+    ap.add_argument(
+        "--md-nt", type=int, default=40, help="output times for the full energetics (each adds 8 quadrature nodes)"
+    )
     a = ap.parse_args()
     n = a.n
     m = all_to_all(n, n, omega1=1.0, omega2=0.95, g=0.01 / n, gamma=0.1 / n, T1=2.0, T2=0.5)
@@ -68,11 +69,13 @@ def main():
     err = max(np.max(np.abs(np.asarray(c[i]) - ref[i][0])) for i in range(len(ts)))
 
     print(f"N1 = N2 = {n}, {a.nt} times, device {jax.devices()[0]}")
-    print(f"| task | jaxqtm run [s] | jaxqtm compile+first [s] | scipy expm loop [s] | ratio |")
-    print(f"|---|---|---|---|---|")
+    print("| task | jaxqtm run [s] | jaxqtm compile+first [s] | scipy expm loop [s] | ratio |")
+    print("|---|---|---|---|---|")
     print(f"| C(t) + bare energies | {c_run:.3f} | {c_first:.2f} | {p_run:.3f} | {p_run / c_run:.1f}x |")
-    print(f"| full energetics, {a.md_nt} times (3 assignments, md integrals, 8 GL nodes/panel) | "
-          f"{e_run:.3f} | {e_first:.2f} | n/a | -- |")
+    print(
+        f"| full energetics, {a.md_nt} times (3 assignments, md integrals, 8 GL nodes/panel) | "
+        f"{e_run:.3f} | {e_first:.2f} | n/a | -- |"
+    )
     print(f"max |C_jaxqtm - C_scipy| = {err:.2e}")
 
 

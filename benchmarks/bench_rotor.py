@@ -63,9 +63,12 @@ def qutip_problem(p, L):
     k = p["beta_r"] / (4 * p["inertia"])
     pref = np.sqrt(2 * p["inertia"] * p["gamma"] / p["beta_r"])
     c_ops = [
-        g1 * np.sqrt(n1) * s1p, g1 * np.sqrt(n1 + 1) * s1p.dag(),
-        g2 * np.sqrt(n2) * s2p, g2 * np.sqrt(n2 + 1) * s2p.dag(),
-        pref * (cos - 1j * k * sin * lzf), pref * (sin + 1j * k * cos * lzf),
+        g1 * np.sqrt(n1) * s1p,
+        g1 * np.sqrt(n1 + 1) * s1p.dag(),
+        g2 * np.sqrt(n2) * s2p,
+        g2 * np.sqrt(n2 + 1) * s2p.dag(),
+        pref * (cos - 1j * k * sin * lzf),
+        pref * (sin + 1j * k * cos * lzf),
     ]
     return h, c_ops, (g2**2 * n2, g2**2 * (n2 + 1), s2p, p["b2"] * s2z)
 
@@ -99,8 +102,11 @@ def qutip_global(p, L):
     dw = np.abs(e[:, None] - e[None, :])
     dw_min = dw[dw > 0].min()
     r = qt.bloch_redfield_tensor(
-        h, [(x1, spec(g1**2, p["beta1"])), (x2, spec(g2**2, p["beta2"]))], c_ops=c_load,
-        sec_cutoff=1e-9 / dw_min, fock_basis=True,
+        h,
+        [(x1, spec(g1**2, p["beta1"])), (x2, spec(g2**2, p["beta2"]))],
+        c_ops=c_load,
+        sec_cutoff=1e-9 / dw_min,
+        fock_basis=True,
     )
     return qt.steadystate(r)
 
@@ -138,9 +144,9 @@ def global_rows(args):
             err = float(np.max(np.abs(np.asarray(f_rho(p)) - rho_q.full())))
         rows.append((L, n, t_j1, t_q1, t_jb, t_q1 * args.batch, t_jh, t_jg, comp[0], comp[3], comp[2], err))
         print(
-            f"GLOBAL L={L:3d} n={n:4d} | one: jaxqtm {t_j1*1e3:8.2f} ms  qutip {t_q1*1e3:9.1f} ms"
-            f" | batch {args.batch}: jaxqtm {t_jb:7.3f} s ({t_jb/args.batch*1e3:.2f} ms/point)"
-            f" | grad/forward {t_jg/t_jh:4.2f} ({t_jg*1e3:.2f}/{t_jh*1e3:.2f} ms)"
+            f"GLOBAL L={L:3d} n={n:4d} | one: jaxqtm {t_j1 * 1e3:8.2f} ms  qutip {t_q1 * 1e3:9.1f} ms"
+            f" | batch {args.batch}: jaxqtm {t_jb:7.3f} s ({t_jb / args.batch * 1e3:.2f} ms/point)"
+            f" | grad/forward {t_jg / t_jh:4.2f} ({t_jg * 1e3:.2f}/{t_jh * 1e3:.2f} ms)"
             f" | compile rho {comp[0]:.1f}s batch {comp[3]:.1f}s grad {comp[2]:.1f}s | max|rho-rho_qutip| {err:.1e}",
             flush=True,
         )
@@ -165,8 +171,10 @@ def main():
     ap.add_argument("--global-sizes", type=int, nargs="*", default=[4, 6, 12, 20, 40])
     ap.add_argument("--qutip-global-max", type=int, default=6)
     args = ap.parse_args()
-    print(f"jax {jax.__version__} on {jax.devices()[0].platform}; qutip {qt.__version__}; "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
+    print(
+        f"jax {jax.__version__} on {jax.devices()[0].platform}; qutip {qt.__version__}; "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
+    )
     rows = []
     for L in args.sizes:
         n = 4 * (2 * L + 1)
@@ -213,28 +221,42 @@ def main():
         t_qb = (time.perf_counter() - t0) * args.batch / nq
         rows.append((L, n, t_j1, t_q1, t_jb, t_qb, t_jh, t_jg, c_rho, c_batch, c_grad, err_rho, err_q))
         print(
-            f"L={L:3d} n={n:4d} | one: jaxqtm {t_j1*1e3:8.2f} ms  qutip {t_q1*1e3:8.2f} ms  ratio {t_q1/t_j1:6.1f}x"
-            f" | batch {args.batch}: jaxqtm {t_jb:7.3f} s  qutip {t_qb:7.3f} s  throughput x{t_qb/t_jb:6.1f}"
-            f" | grad/forward {t_jg/t_jh:4.2f} ({t_jg*1e3:.2f}/{t_jh*1e3:.2f} ms)"
-            f" | compile rho {c_rho:.1f}s batch {c_batch:.1f}s grad {c_grad:.1f}s"
+            f"L={L:3d} n={n:4d} | one: jaxqtm {t_j1 * 1e3:8.2f} ms  qutip {t_q1 * 1e3:8.2f} ms  "
+            f"ratio {t_q1 / t_j1:6.1f}x"
+            f" | batch {args.batch}: jaxqtm {t_jb:7.3f} s  qutip {t_qb:7.3f} s  throughput x{t_qb / t_jb:6.1f}"
+            f" | grad/forward {t_jg / t_jh:4.2f} ({t_jg * 1e3:.2f}/{t_jh * 1e3:.2f} ms)"
+            f" | compile rho {c_rho:.1f}s heat {c_heat:.1f}s batch {c_batch:.1f}s grad {c_grad:.1f}s"
             f" | max|rho-rho_qutip| {err_rho:.1e}, rel err Q_hot {err_q:.1e}",
             flush=True,
         )
     grows = global_rows(args) if args.global_sizes else []
-    print("\n| L | n | jaxqtm one (ms) | QuTiP one (ms) | speed-up | batch jaxqtm (s) | batch QuTiP (s) | throughput x | grad/forward | compile one/batch/grad (s) | max abs err rho | rel err Q_hot |")
+    print(
+        "\n| L | n | jaxqtm one (ms) | QuTiP one (ms) | speed-up | batch jaxqtm (s) | batch QuTiP "
+        "(s) | throughput x | grad/forward | compile one/batch/grad (s) | max abs err rho | rel err Q_hot |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         L, n, tj1, tq1, tjb, tqb, tjh, tjg, cr, cb, cg, er, eq = r
-        print(f"| {L} | {n} | {tj1*1e3:.2f} | {tq1*1e3:.1f} | {tq1/tj1:.1f} | {tjb:.3f} | {tqb:.2f} | {tqb/tjb:.1f} | {tjg/tjh:.2f} | {cr:.1f}/{cb:.1f}/{cg:.1f} | {er:.1e} | {eq:.1e} |")
+        print(
+            f"| {L} | {n} | {tj1 * 1e3:.2f} | {tq1 * 1e3:.1f} | {tq1 / tj1:.1f} | {tjb:.3f} | "
+            f"{tqb:.2f} | {tqb / tjb:.1f} | {tjg / tjh:.2f} | {cr:.1f}/{cb:.1f}/{cg:.1f} | {er:.1e} | {eq:.1e} |"
+        )
 
     if grows:
         print("\nGlobal ME (QuTiP: bloch_redfield_tensor + steadystate; batch = 64 x one point)")
-        print("| L | n | jaxqtm one (ms) | QuTiP one (s) | speed-up | batch jaxqtm (s) | ms/point | batch QuTiP est. (s) | throughput x | grad/forward | compile one/batch/grad (s) | max abs err rho |")
+        print(
+            "| L | n | jaxqtm one (ms) | QuTiP one (s) | speed-up | batch jaxqtm (s) | ms/point | "
+            "batch QuTiP est. (s) | throughput x | grad/forward | compile one/batch/grad (s) | max abs err rho |"
+        )
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in grows:
             L, n, tj1, tq1, tjb, tqb, tjh, tjg, cr, cb, cg, er = r
             q = lambda v, f: "n/a" if np.isnan(v) else f.format(v)  # noqa: E731
-            print(f"| {L} | {n} | {tj1*1e3:.2f} | {q(tq1, '{:.2f}')} | {q(tq1/tj1, '{:.0f}')} | {tjb:.3f} | {tjb/args.batch*1e3:.2f} | {q(tqb, '{:.0f}')} | {q(tqb/tjb, '{:.0f}')} | {tjg/tjh:.2f} | {cr:.1f}/{cb:.1f}/{cg:.1f} | {q(er, '{:.1e}')} |")
+            print(
+                f"| {L} | {n} | {tj1 * 1e3:.2f} | {q(tq1, '{:.2f}')} | {q(tq1 / tj1, '{:.0f}')} | "
+                f"{tjb:.3f} | {tjb / args.batch * 1e3:.2f} | {q(tqb, '{:.0f}')} | {q(tqb / tjb, '{:.0f}')} | "
+                f"{tjg / tjh:.2f} | {cr:.1f}/{cb:.1f}/{cg:.1f} | {q(er, '{:.1e}')} |"
+            )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,9 @@ def kernel(Omega, T):
 
     # seed 001's machine (examples/seed001/paper.py): omega = (1, 0.6), gamma2 = 100, Drude-Lorentz
     # gamma1 = 0.01, omega_c = 1.2, f_A = f_B = 1, phi = pi/2
-    m = osc.OscillatorMachine(osc.WorkingMedium(jnp.array([1.0, 0.6]), 100.0, osc.Joint()),
-                              osc.DrudeLorentz(0.01, 1.2), T, T)
+    m = osc.OscillatorMachine(
+        osc.WorkingMedium(jnp.array([1.0, 0.6]), 100.0, osc.Joint()), osc.DrudeLorentz(0.01, 1.2), T, T
+    )
     d = osc.PowerLawWeights(jnp.pi / 2, 0.0, 1.2)
     o = osc.observables(m, d, Omega, noise=osc.ExactIsothermal(), throw=False)
     return dict(Q_PA=o.Q_l[0], P_A=o.P_l[0], P_B=o.P_l[1], pearson=o.pearson[0, 1], result=o.result)
@@ -55,16 +56,31 @@ def worker(mode, n, chunk, ndev):
     out = dict(mode=mode, n=n, chunk=chunk, devices=len(jax.devices()))
     if mode == "sweep":
         t0 = time.perf_counter()
-        res = sweep(kernel, _grid(n), chunk=Fixed(chunk), devices=AllDevices() if ndev > 1 else SingleDevice(),
-                    progress_meter=quiet)
-        out.update(total_s=time.perf_counter() - t0, compile_s=res.meta["timing"]["compile_s"],
-                   run_s=res.meta["timing"]["run_s"], points=int(res.codes.size),
-                   bytes_per_chunk=res.meta["chunk"]["bytes_per_chunk_per_device"], ok=int(res.ok.sum()))
+        res = sweep(
+            kernel,
+            _grid(n),
+            chunk=Fixed(chunk),
+            devices=AllDevices() if ndev > 1 else SingleDevice(),
+            progress_meter=quiet,
+        )
+        out.update(
+            total_s=time.perf_counter() - t0,
+            compile_s=res.meta["timing"]["compile_s"],
+            run_s=res.meta["timing"]["run_s"],
+            points=int(res.codes.size),
+            bytes_per_chunk=res.meta["chunk"]["bytes_per_chunk_per_device"],
+            ok=int(res.ok.sum()),
+        )
     elif mode == "auto":
         res = sweep(kernel, _grid(n), chunk=Auto(memory_budget=chunk), progress_meter=quiet)
-        out.update(compile_s=res.meta["timing"]["compile_s"], run_s=res.meta["timing"]["run_s"],
-                   points=int(res.codes.size), chosen_chunk=res.meta["chunk"]["size"],
-                   bytes_per_chunk=res.meta["chunk"]["bytes_per_chunk_per_device"], budget=chunk)
+        out.update(
+            compile_s=res.meta["timing"]["compile_s"],
+            run_s=res.meta["timing"]["run_s"],
+            points=int(res.codes.size),
+            chosen_chunk=res.meta["chunk"]["size"],
+            bytes_per_chunk=res.meta["chunk"]["bytes_per_chunk_per_device"],
+            budget=chunk,
+        )
     elif mode == "loop":
         g = _grid(n)
         pts = g.points(0, chunk)
@@ -88,8 +104,13 @@ def run(mode, n, chunk, ndev):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     if ndev > 1:
         env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={ndev}"
-    p = subprocess.run([sys.executable, __file__, "--worker", mode, str(n), str(chunk), str(ndev)], env=env,
-                       capture_output=True, text=True, timeout=1800)
+    p = subprocess.run(
+        [sys.executable, __file__, "--worker", mode, str(n), str(chunk), str(ndev)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     for line in p.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
@@ -110,12 +131,19 @@ def main(argv=None):
         mode, n, chunk, ndev = a.worker
         return worker(mode, int(n), int(chunk), int(ndev))
 
-    print(f"# sweep benchmark: {a.n} points, seed-001 kernel (all observables), CPU, "
-          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}\n")
+    print(
+        f"# sweep benchmark: {a.n} points, seed-001 kernel (all observables), CPU, "
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}\n"
+    )
     loop = run("loop", a.n, a.loop, 1)
-    print(f"naive loop of single jitted calls: {loop['points_per_s']:.1f} points/s (compile {loop['compile_s']:.1f} s, "
-          f"max rel diff vs sweep {loop['max_rel_diff_vs_sweep']:.1e}, maxrss {loop['maxrss_MiB']:.0f} MiB)\n")
-    print("| chunk | devices | compile (s) | run (s) | points/s | x naive loop | XLA bytes/chunk/device (MiB) | maxrss (MiB) |")
+    print(
+        f"naive loop of single jitted calls: {loop['points_per_s']:.1f} points/s (compile {loop['compile_s']:.1f} s, "
+        f"max rel diff vs sweep {loop['max_rel_diff_vs_sweep']:.1e}, maxrss {loop['maxrss_MiB']:.0f} MiB)\n"
+    )
+    print(
+        "| chunk | devices | compile (s) | run (s) | points/s | x naive loop | XLA "
+        "bytes/chunk/device (MiB) | maxrss (MiB) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     rows = []
     for c in a.chunks:
@@ -124,14 +152,19 @@ def main(argv=None):
         if d > 1:
             rows.append(run("sweep", a.n, a.device_chunk, d))
     for r in rows:
-        print(f"| {r['chunk']} | {r['devices']} | {r['compile_s']:.1f} | {r['run_s']:.2f} | {r['points_per_s']:.0f} | "
-              f"{r['points_per_s'] / loop['points_per_s']:.1f} | {r['bytes_per_chunk'] / 2**20:.2f} | {r['maxrss_MiB']:.0f} |")
+        print(
+            f"| {r['chunk']} | {r['devices']} | {r['compile_s']:.1f} | {r['run_s']:.2f} | {r['points_per_s']:.0f} | "
+            f"{r['points_per_s'] / loop['points_per_s']:.1f} | {r['bytes_per_chunk'] / 2**20:.2f} | "
+            f"{r['maxrss_MiB']:.0f} |"
+        )
     print("\n| Auto memory budget (MiB) | chosen chunk | XLA bytes/chunk (MiB) | run (s) | points/s | maxrss (MiB) |")
     print("|---|---|---|---|---|---|")
     for b in a.budgets_MiB:
         r = run("auto", a.n, int(b * 2**20), 1)
-        print(f"| {b:g} | {r['chosen_chunk']} | {r['bytes_per_chunk'] / 2**20:.2f} | {r['run_s']:.2f} | "
-              f"{r['points_per_s']:.0f} | {r['maxrss_MiB']:.0f} |")
+        print(
+            f"| {b:g} | {r['chosen_chunk']} | {r['bytes_per_chunk'] / 2**20:.2f} | {r['run_s']:.2f} | "
+            f"{r['points_per_s']:.0f} | {r['maxrss_MiB']:.0f} |"
+        )
     return 0
 
 

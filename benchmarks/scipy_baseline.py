@@ -58,6 +58,7 @@ def _bath1(J1):
 
         poles = [(0.0, wc)]
     elif kind == "ohmic":
+
         def jw(u):
             return g1
 
@@ -95,15 +96,14 @@ def _response(p):
             dr = (w2 - a) * (w2 - b)
             di = w * g * s
             d2 = dr * dr + di * di
-            return (-g * ((b - w2) * s + dr) / d2, -g * ((a - w2) * s + dr) / d2,
-                    g * dr / d2, w * g * di / d2)
+            return (-g * ((b - w2) * s + dr) / d2, -g * ((a - w2) * s + dr) / d2, g * dr / d2, w * g * di / d2)
 
         r = np.roots([1.0, 2j * g, -(a + b), -1j * g * (a + b), a * b])
     else:
+
         def chi(w):
             w2 = w * w
-            return (g / ((a - w2) ** 2 + (w * g) ** 2), g / ((b - w2) ** 2 + (w * g) ** 2),
-                    0.0, 0.0)
+            return (g / ((a - w2) ** 2 + (w * g) ** 2), g / ((b - w2) ** 2 + (w * g) ** 2), 0.0, 0.0)
 
         r = []
         for w0sq in (a, b):
@@ -177,8 +177,7 @@ def _omega_integrals(p, light=False):
     T1, T2, W = float(p["T1"]), float(p["T2"]), float(p["Omega"])
     jw, zr, jpoles = _bath1(p["J1"])
     chi, cpoles = _response(p)
-    feats = cpoles + [(x - W, e) for x, e in jpoles] + [(0.0, 2 * math.pi * T2),
-                                                       (-W, 2 * math.pi * T1)]
+    feats = cpoles + [(x - W, e) for x, e in jpoles] + [(0.0, 2 * math.pi * T2), (-W, 2 * math.pi * T1)]
     pts = _breakpoints(feats, [0.0, -W])
 
     # J1(u) N chi''(w) = (J1/u)(chi''/w) u w N;  at u = 0 or w = 0:
@@ -188,8 +187,12 @@ def _omega_integrals(p, light=False):
             u = w + W
             a, b = u / (2 * T1), w / (2 * T2)
             c = chi(w)[idx]
-            return jw(u) * c * u * w * _cm(a, b) if (u != 0 and w != 0) else \
-                jw(u) * c * (2 * T1 * _xcoth(a) * w - 2 * T2 * _xcoth(b) * u)
+            return (
+                jw(u) * c * u * w * _cm(a, b)
+                if (u != 0 and w != 0)
+                else jw(u) * c * (2 * T1 * _xcoth(a) * w - 2 * T2 * _xcoth(b) * u)
+            )
+
         return f
 
     def E(w):
@@ -248,15 +251,13 @@ def scipy_observables(params: dict) -> dict:
     c, k = math.cos(phi), 1.0 / (4 * math.pi)
     I = _omega_integrals(p)
     PA0, PB0, dPA, dPB = _powers(p, I, fA, fB)
-    out = dict(P_A0=PA0, P_B0=PB0, dP_A=dPA, dP_B=dPB, P_A=PA0 + dPA, P_B=PB0 + dPB,
-               P=PA0 + PB0)
+    out = dict(P_A0=PA0, P_B0=PB0, dP_A=dPA, dP_B=dPB, P_A=PA0 + dPA, P_B=PB0 + dPB, P=PA0 + PB0)
     out["J1"] = k * (fA**2 * I["uK_AA"] + fB**2 * I["uK_BB"] + 2 * c * fA * fB * I["uK_AB"])
     out["J2"] = -k * (fA**2 * I["wK_AA"] + fB**2 * I["wK_BB"] + 2 * c * fA * fB * I["wK_AB"])
     S = out["Sdot"] = -out["J1"] / T1 - out["J2"] / T2
     out["D_PA"] = W**2 * fA**2 * k * I["Dk_AA"]
     out["D_PB"] = W**2 * fB**2 * k * I["Dk_BB"]
-    out["D_P"] = W**2 * k * (fA**2 * I["Dk_AA"] + fB**2 * I["Dk_BB"]
-                             + 2 * c * fA * fB * I["Dk_AB"])
+    out["D_P"] = W**2 * k * (fA**2 * I["Dk_AA"] + fB**2 * I["Dk_BB"] + 2 * c * fA * fB * I["Dk_AB"])
     for q, d, o in (("Q_PA", "D_PA", "P_A"), ("Q_PB", "D_PB", "P_B"), ("Q_P", "D_P", "P")):
         out[q] = S * out[d] / out[o] ** 2 if out[o] != 0 else None
     out["eta_ww"] = -out["P_A"] / out["P_B"] if out["P_B"] != 0 else None
@@ -295,7 +296,7 @@ def scipy_observables(params: dict) -> dict:
     chi, cpoles = _response(p)
     pts0 = _breakpoints(cpoles + [(0.0, 2 * math.pi * T2)], [0.0])
     for i, n in enumerate(("AA", "BB", "AB")):
-        f = (lambda w, i=i: chi(w)[i] * 2 * T2 * _xcoth(w / (2 * T2)))
+        f = lambda w, i=i: chi(w)[i] * 2 * T2 * _xcoth(w / (2 * T2))
         out["xx_" + n] = _integral(f, pts0)[0] / (2 * math.pi)
     out["C"] = out["xx_AB"] / math.sqrt(out["xx_AA"] * out["xx_BB"])
     out["C_tilde"] = out["xx_AB"] / out["xx_AA"]
@@ -304,13 +305,11 @@ def scipy_observables(params: dict) -> dict:
 
 # --------------------------------------------------------------------------- benchmark
 def _main():
-    path = Path(__file__).resolve().parents[1] / "tests" / "oscillators" / "data" / \
-        "reference_values.json"
+    path = Path(__file__).resolve().parents[1] / "tests" / "oscillators" / "data" / "reference_values.json"
     data = json.loads(path.read_text())
     rows = []
     print("scipy.integrate.quad (float64) vs the stored mpmath reference (dps 30)")
-    print(f"{'set':32s} {'s/point':>8s} {'cpu s':>7s} {'worst (no V)':>12s} {'observable':>10s}"
-          f" {'worst V':>9s}")
+    print(f"{'set':32s} {'s/point':>8s} {'cpu s':>7s} {'worst (no V)':>12s} {'observable':>10s} {'worst V':>9s}")
     for s in data["sets"]:
         t0, c0 = time.perf_counter(), time.process_time()
         res = scipy_observables(s["params"])
@@ -327,12 +326,16 @@ def _main():
             if err > worst[isv][0]:
                 worst[isv] = (err, key)
         rows.append((s["name"], dt, dc, worst[False], worst[True]))
-        print(f"{s['name']:32s} {dt:8.3f} {dc:7.3f} {worst[False][0]:12.2e} {worst[False][1]:>10s}"
-              f" {worst[True][0]:9.2e}", flush=True)
+        print(
+            f"{s['name']:32s} {dt:8.3f} {dc:7.3f} {worst[False][0]:12.2e} {worst[False][1]:>10s} {worst[True][0]:9.2e}",
+            flush=True,
+        )
     tt = sum(r[1] for r in rows)
-    print(f"total {tt:.2f} s wall for {len(rows)} points, mean {tt / len(rows):.3f} s/point; "
-          f"worst rel err (no V) {max(r[3][0] for r in rows):.2e}, "
-          f"V {max(r[4][0] for r in rows):.2e}")
+    print(
+        f"total {tt:.2f} s wall for {len(rows)} points, mean {tt / len(rows):.3f} s/point; "
+        f"worst rel err (no V) {max(r[3][0] for r in rows):.2e}, "
+        f"V {max(r[4][0] for r in rows):.2e}"
+    )
     return rows
 
 

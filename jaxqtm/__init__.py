@@ -24,11 +24,14 @@ later, :func:`x64_enabled` tells.
 
 import importlib as _importlib
 
-from ._config import _apply_default_precision, set_precision as set_precision, x64_enabled as x64_enabled
+from ._config import _apply_default_precision
+from ._config import set_precision as set_precision
+from ._config import x64_enabled as x64_enabled
 
 _apply_default_precision()
 
-from ._results import RESULTS as RESULTS, ResultError as ResultError  # noqa: E402
+from ._results import RESULTS as RESULTS  # noqa: E402  (after the precision switch)
+from ._results import ResultError as ResultError  # noqa: E402
 
 __version__ = "0.1.0"
 

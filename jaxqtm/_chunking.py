@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import abc
 import os
-from typing import Callable
+from collections.abc import Callable
 
 import equinox as eqx
 
@@ -117,8 +117,9 @@ class Auto(AbstractChunking):
         if self.memory_budget is not None:
             b = self.memory_budget
             if isinstance(b, bool) or not isinstance(b, int) or b <= 0:
-                raise ValueError(f"Auto(memory_budget) must be a positive integer number of bytes, got "
-                                 f"{self.memory_budget!r}")
+                raise ValueError(
+                    f"Auto(memory_budget) must be a positive integer number of bytes, got {self.memory_budget!r}"
+                )
         _check_count(self.max_chunk, "Auto(max_chunk)")
         _check_count(self.probe, "Auto(probe)")
 
@@ -133,8 +134,10 @@ class Auto(AbstractChunking):
         cap = _round_up(min(self.max_chunk, n_points), n_devices)
         size = _round_up(min(self.probe, cap), n_devices)
         nbytes = measure(size)
-        too_small = (f"memory_budget={budget} bytes is too small: one point per device needs {{}} bytes "
-                     "(compiled program: arguments + outputs + temporaries)")
+        too_small = (
+            f"memory_budget={budget} bytes is too small: one point per device needs {{}} bytes "
+            "(compiled program: arguments + outputs + temporaries)"
+        )
         if nbytes > budget:
             if size == n_devices:
                 raise ValueError(too_small.format(nbytes))

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import abc
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import equinox as eqx
 
@@ -41,8 +42,9 @@ class TextProgressMeter(AbstractProgressMeter):
     """Prints ``[task] message`` for every event to stderr (flushed: visible in batch logs)."""
 
     def __call__(self, info: dict[str, Any]) -> None:
-        print(f"[{info.get('task', 'jaxqtm')}] {info.get('message', info.get('event', ''))}", file=sys.stderr,
-              flush=True)
+        print(
+            f"[{info.get('task', 'jaxqtm')}] {info.get('message', info.get('event', ''))}", file=sys.stderr, flush=True
+        )
 
 
 class CallbackProgressMeter(AbstractProgressMeter):
@@ -64,7 +66,8 @@ def check_progress_meter(meter) -> AbstractProgressMeter:
     if not isinstance(meter, AbstractProgressMeter):
         raise TypeError(
             "progress_meter must be TextProgressMeter(), NoProgressMeter() or CallbackProgressMeter(fn); "
-            f"got {type(meter).__name__}")
+            f"got {type(meter).__name__}"
+        )
     return meter
 
 

@@ -17,10 +17,10 @@ failing condition in the order given wins.
 from __future__ import annotations
 
 import equinox.internal as eqxi
-from equinox._enum import EnumerationItem
 import jax
 import jax.numpy as jnp
 import numpy as np
+from equinox._enum import EnumerationItem
 
 
 class RESULTS(eqxi.Enumeration):
@@ -110,8 +110,9 @@ def finish(out, *, throw: bool, what: str = "result", detail=None):
 
     Concrete results raise :class:`ResultError` naming the code, its message and the
     first failed point; ``detail(out, index)`` (optional) adds the numbers behind it
-    (``index`` is the point's index tuple, ``()`` unbatched).  Inside ``jit``/``vmap`` the check is an ``eqx.error_if`` on
-    ``out`` (a batched result raises with the message of its first failed point).
+    (``index`` is the point's index tuple, ``()`` unbatched).  Inside ``jit``/``vmap`` the
+    check is an ``eqx.error_if`` on ``out`` (a batched result raises with the message of
+    its first failed point).
     """
     if not throw:
         return out

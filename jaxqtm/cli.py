@@ -19,8 +19,10 @@ import sys
 
 
 def _oscillator(argv):
-    p = argparse.ArgumentParser(prog="jaxqtm oscillator", description="Observables of the two-oscillator machine "
-                                "(seed 001) at one parameter point, printed as JSON.")
+    p = argparse.ArgumentParser(
+        prog="jaxqtm oscillator",
+        description="Observables of the two-oscillator machine (seed 001) at one parameter point, printed as JSON.",
+    )
     p.add_argument("--omega_A", type=float, default=1.0)
     p.add_argument("--omega_B", type=float, default=0.6)
     p.add_argument("--gamma2", type=float, default=100.0, help="static bath-2 damping")
@@ -40,19 +42,37 @@ def _oscillator(argv):
     import jaxqtm.oscillators as osc
 
     t1, t2 = (a.T, a.T) if a.T is not None else (a.T1, a.T2)
-    bath = {"drude": lambda: osc.DrudeLorentz(a.gamma1, a.omega_c), "ohmic": lambda: osc.Ohmic(a.gamma1),
-            "lorentzian": lambda: osc.StructuredLorentzian(a.gamma1, a.omega_1, a.d1)}[a.spectral]()
+    bath = {
+        "drude": lambda: osc.DrudeLorentz(a.gamma1, a.omega_c),
+        "ohmic": lambda: osc.Ohmic(a.gamma1),
+        "lorentzian": lambda: osc.StructuredLorentzian(a.gamma1, a.omega_1, a.d1),
+    }[a.spectral]()
     try:
         configuration = {"joint": osc.Joint(), "independent": osc.Independent()}[a.configuration]
-        machine = osc.OscillatorMachine(osc.WorkingMedium([a.omega_A, a.omega_B], a.gamma2, configuration), bath, t1, t2)
+        machine = osc.OscillatorMachine(
+            osc.WorkingMedium([a.omega_A, a.omega_B], a.gamma2, configuration), bath, t1, t2
+        )
         drive = osc.PowerLawWeights(a.phi, a.r, a.omega_c)
         obs = osc.observables(machine, drive, a.Omega, throw=False)  # a flagged point is printed with its result
     except ValueError as e:
         print(f"jaxqtm: error: {e}", file=sys.stderr)
         return 2
-    params = dict(omega_A=a.omega_A, omega_B=a.omega_B, gamma2=a.gamma2, gamma1=a.gamma1, spectral=a.spectral,
-                  omega_c=a.omega_c, T1=t1, T2=t2, Omega=a.Omega, phi=a.phi, r=a.r, configuration=a.configuration,
-                  f_A=1.0, f_B=(a.Omega / a.omega_c) ** a.r)
+    params = dict(
+        omega_A=a.omega_A,
+        omega_B=a.omega_B,
+        gamma2=a.gamma2,
+        gamma1=a.gamma1,
+        spectral=a.spectral,
+        omega_c=a.omega_c,
+        T1=t1,
+        T2=t2,
+        Omega=a.Omega,
+        phi=a.phi,
+        r=a.r,
+        configuration=a.configuration,
+        f_A=1.0,
+        f_B=(a.Omega / a.omega_c) ** a.r,
+    )
     if a.spectral == "lorentzian":
         params.update(omega_1=a.omega_1, d1=a.d1)
     print(json.dumps(dict(parameters=params, observables=obs.to_dict()), indent=2))

@@ -33,8 +33,14 @@ import numpy as np
 import optax
 
 import jaxqtm.oscillators as osc
-from jaxqtm.optimize import (CallbackProgressMeter, epsilon_grid, hypervolume_2d, pareto_front, refine_thresholds,
-                             warm_start)
+from jaxqtm.optimize import (
+    CallbackProgressMeter,
+    epsilon_grid,
+    hypervolume_2d,
+    pareto_front,
+    refine_thresholds,
+    warm_start,
+)
 from jaxqtm.plot import save_figure
 
 from . import problems as pr
@@ -50,8 +56,21 @@ def _optimizer(lr, steps):
 _OPTIMIZERS: dict = {}
 
 
-def run_problem(problem, eps, *, steps, restarts, seed, lr=5e-2, mu=1e4, hv_ref=None, checkpoint=None,
-                log=print, stop_after=None, init_params=None):
+def run_problem(
+    problem,
+    eps,
+    *,
+    steps,
+    restarts,
+    seed,
+    lr=5e-2,
+    mu=1e4,
+    hv_ref=None,
+    checkpoint=None,
+    log=print,
+    stop_after=None,
+    init_params=None,
+):
     """ε-constraint front of a two-objective problem: minimise F[0] s.t. F[1] <= eps_k.
 
     The first objective is a power (P or P_A, of order 1e-3..1e-1 in these units); Adam is
@@ -59,21 +78,43 @@ def run_problem(problem, eps, *, steps, restarts, seed, lr=5e-2, mu=1e4, hv_ref=
     violations ~1e-5 relative). ``stop_after`` runs only the first steps of the same ``steps``-long
     schedule (a coarse pass that reuses the compiled segments of the full run)."""
     grid = epsilon_grid(jnp.asarray(eps), index=0, ideal=[0.0, 0.0], scale=[1.0, 1.0], mu=mu)
-    cfg = dict(problem=problem.description, eps=list(map(float, eps)), lr=lr, mu=mu, seed=seed,
-               optimizer="adam + cosine_decay_schedule(lr, steps, alpha=0.02)")
+    cfg = dict(
+        problem=problem.description,
+        eps=list(map(float, eps)),
+        lr=lr,
+        mu=mu,
+        seed=seed,
+        optimizer="adam + cosine_decay_schedule(lr, steps, alpha=0.02)",
+    )
     # segments of steps // 4: the coarse pass (stop_after = steps // 2, 2 segments) reuses them
     seg = max(steps // 4, 1)
     run_steps = steps if stop_after is None else min(stop_after, steps)
     opt_key = (lr, steps)
     if opt_key not in _OPTIMIZERS:  # the same optimizer object -> the compiled program is reused
         _OPTIMIZERS[opt_key] = _optimizer(lr, steps)
-    res = pareto_front(problem.objective, problem.init, grid, steps=run_steps, restarts=restarts,
-                       key=jax.random.PRNGKey(seed), optimizer=_OPTIMIZERS[opt_key],
-                       segments=max(run_steps // seg, 1),
-                       checkpoint=checkpoint, hv_ref=hv_ref, config=cfg, init_params=init_params,
-                       progress_meter=CallbackProgressMeter(lambda d: d["event"] == "segment" and log(
-                           f"    segment {d['segment']}/{d['segments']}: ok {d['ok']}/{d['total']}"
-                           f", HV {d['hv']:.4g}, run {d['wall_s']:.1f} s, compile {d['compile_s']:.1f} s")))
+    res = pareto_front(
+        problem.objective,
+        problem.init,
+        grid,
+        steps=run_steps,
+        restarts=restarts,
+        key=jax.random.PRNGKey(seed),
+        optimizer=_OPTIMIZERS[opt_key],
+        segments=max(run_steps // seg, 1),
+        checkpoint=checkpoint,
+        hv_ref=hv_ref,
+        config=cfg,
+        init_params=init_params,
+        progress_meter=CallbackProgressMeter(
+            lambda d: (
+                d["event"] == "segment"
+                and log(
+                    f"    segment {d['segment']}/{d['segments']}: ok {d['ok']}/{d['total']}"
+                    f", HV {d['hv']:.4g}, run {d['wall_s']:.1f} s, compile {d['compile_s']:.1f} s"
+                )
+            )
+        ),
+    )
     return res, cfg
 
 
@@ -86,12 +127,28 @@ def _save(out, name, res, cfg, record):
         flat[f"front_{k}"] = v
     for k, v in res.aux.items():
         flat[f"all_{k}"] = v
-    np.savez(os.path.join(out, f"{name}.npz"), front_F=F, all_F=res.F, all_ok=res.ok, front_mask=res.front_mask,
-             hv=res.history["hv"], hv_step=res.history["step"], hv_wall_s=res.history["wall_s"], **flat,
-             **{f"all_param_{k}": v for k, v in res.params.items()})
-    record[name] = dict(config=cfg, compile_s=res.compile_s, run_s=float(res.history["wall_s"][-1]),
-                        n_front=int(res.front_mask.sum()), n_ok=int(res.ok.sum()), n_total=int(res.ok.size),
-                        hypervolume=float(res.history["hv"][-1]), n_bad_steps=res.config["n_bad_steps"])
+    np.savez(
+        os.path.join(out, f"{name}.npz"),
+        front_F=F,
+        all_F=res.F,
+        all_ok=res.ok,
+        front_mask=res.front_mask,
+        hv=res.history["hv"],
+        hv_step=res.history["step"],
+        hv_wall_s=res.history["wall_s"],
+        **flat,
+        **{f"all_param_{k}": v for k, v in res.params.items()},
+    )
+    record[name] = dict(
+        config=cfg,
+        compile_s=res.compile_s,
+        run_s=float(res.history["wall_s"][-1]),
+        n_front=int(res.front_mask.sum()),
+        n_ok=int(res.ok.sum()),
+        n_total=int(res.ok.size),
+        hypervolume=float(res.history["hv"][-1]),
+        n_bad_steps=res.config["n_bad_steps"],
+    )
     return F, params, aux
 
 
@@ -121,8 +178,11 @@ def heat_fronts(out, quick, log, record, *, steps, restarts, points, which=("eff
         summary = {}
         # the Q_P objective needs the two-temperature noise D_P (a tanh-sinh quadrature) in every
         # gradient: ~50x the cost of a (P, eta) step, hence fewer steps and restarts
-        st, rs, pts = (steps, restarts, points) if obj == "efficiency" else (max(steps // 3, 1), max(restarts // 2, 1),
-                                                                             max(2 * points // 3, 2))
+        st, rs, pts = (
+            (steps, restarts, points)
+            if obj == "efficiency"
+            else (max(steps // 3, 1), max(restarts // 2, 1), max(2 * points // 3, 2))
+        )
         for configuration, color in ((osc.Joint(), "C0"), (osc.Independent(), "C3")):
             conf = configuration.name
             prob = pr.heat_engine(("power", obj), configuration=configuration, harmonics=1 if quick else 3)
@@ -141,11 +201,25 @@ def heat_fronts(out, quick, log, record, *, steps, restarts, points, which=("eff
                 # (0, eta_C) finds the attained end points (max power, max efficiency); the
                 # reported pass spreads its thresholds evenly between them
                 log(f"{name} (coarse): {pts} thresholds x {rs} restarts x {st // 2} of {st} steps")
-                cres, _ = run_problem(prob, eps, steps=st, restarts=rs, seed=1, hv_ref=hv_ref, log=log,
-                                      stop_after=max(st // 2, 1), checkpoint=_ckpt(checkpoint_dir, name + "_coarse"))
-                coarse = dict(eps=list(map(float, eps)), hypervolume=float(cres.history["hv"][-1]),
-                              n_front=int(cres.front_mask.sum()), compile_s=cres.compile_s,
-                              run_s=float(cres.history["wall_s"][-1]), steps=max(st // 2, 1))
+                cres, _ = run_problem(
+                    prob,
+                    eps,
+                    steps=st,
+                    restarts=rs,
+                    seed=1,
+                    hv_ref=hv_ref,
+                    log=log,
+                    stop_after=max(st // 2, 1),
+                    checkpoint=_ckpt(checkpoint_dir, name + "_coarse"),
+                )
+                coarse = dict(
+                    eps=list(map(float, eps)),
+                    hypervolume=float(cres.history["hv"][-1]),
+                    n_front=int(cres.front_mask.sum()),
+                    compile_s=cres.compile_s,
+                    run_s=float(cres.history["wall_s"][-1]),
+                    steps=max(st // 2, 1),
+                )
                 cok = cres.ok & (cres.aux["P"] < 0)
                 eps = refine_thresholds(cres.F, pts, index=0, ok=cok)
                 # warm start from the coarse points: random starts under a tight threshold are pushed
@@ -154,10 +228,18 @@ def heat_fronts(out, quick, log, record, *, steps, restarts, points, which=("eff
             log(f"{name}: {pts} thresholds x {rs} restarts x {st} steps")
             # warm-started points only need polishing: a 5x smaller learning rate keeps each in the
             # coarse basin (at the coarse lr 5e-2 the max-power end drifted: HV 0.01045 < coarse 0.01085)
-            res, cfg = run_problem(prob, eps, steps=st, restarts=rs, seed=1, hv_ref=hv_ref, log=log,
-                                   checkpoint=_ckpt(checkpoint_dir, name),
-                                   init_params=init if coarse is not None else None,
-                                   lr=1e-2 if coarse is not None else 5e-2)
+            res, cfg = run_problem(
+                prob,
+                eps,
+                steps=st,
+                restarts=rs,
+                seed=1,
+                hv_ref=hv_ref,
+                log=log,
+                checkpoint=_ckpt(checkpoint_dir, name),
+                init_params=init if coarse is not None else None,
+                lr=1e-2 if coarse is not None else 5e-2,
+            )
             if coarse is not None:
                 # the refined pass restarts the learning-rate schedule, so its extreme points can end
                 # slightly below the coarse ones: record the union's hypervolume too
@@ -169,8 +251,10 @@ def heat_fronts(out, quick, log, record, *, steps, restarts, points, which=("eff
             peak = _check_feasible(prob, params)
             record[name]["max_abs_g_on_fine_grid"] = peak
             record[name]["g_max"] = prob.waveform.g_max
-            log(f"  {name}: {len(F)} front points, HV {res.history['hv'][-1]:.4g}, max|g| {peak:.6f} "
-                f"({time.perf_counter() - t0:.1f} s)")
+            log(
+                f"  {name}: {len(F)} front points, HV {res.history['hv'][-1]:.4g}, max|g| {peak:.6f} "
+                f"({time.perf_counter() - t0:.1f} s)"
+            )
             okp = res.ok & (res.aux["P"] < 0)
             eta_all = res.aux["eta"][okp]
             P_all = -res.aux["P"][okp]
@@ -184,16 +268,22 @@ def heat_fronts(out, quick, log, record, *, steps, restarts, points, which=("eff
                 axes[0].plot(eta_all / eta_c, P_all, ".", color=color, alpha=0.25, ms=3)
                 axes[0].plot(aux["eta"] / eta_c, -aux["P"], "o-", color=color, label=conf)
                 axes[1].plot(aux["eta"] / eta_c, aux["pietzonka_seifert"], "o-", color=color, label=conf)
-                summary[conf] = dict(max_power=float(np.max(-aux["P"])), max_eta=float(np.nanmax(aux["eta"])),
-                                     eta_at_max_power=float(aux["eta"][np.argmin(aux["P"])]),
-                                     max_pietzonka_seifert=float(np.nanmax(aux["pietzonka_seifert"])),
-                                     Omega_range=[float(np.min(aux["Omega"])), float(np.max(aux["Omega"]))])
+                summary[conf] = dict(
+                    max_power=float(np.max(-aux["P"])),
+                    max_eta=float(np.nanmax(aux["eta"])),
+                    eta_at_max_power=float(aux["eta"][np.argmin(aux["P"])]),
+                    max_pietzonka_seifert=float(np.nanmax(aux["pietzonka_seifert"])),
+                    Omega_range=[float(np.min(aux["Omega"])), float(np.max(aux["Omega"]))],
+                )
             else:
                 axes[0].plot(res.aux["Q_P"][okp], P_all, ".", color=color, alpha=0.25, ms=3)
                 axes[0].plot(aux["Q_P"], -aux["P"], "o-", color=color, label=conf)
                 axes[1].plot(aux["Q_P"], aux["eta"] / eta_c, "o-", color=color, label=conf)
-                summary[conf] = dict(max_power=float(np.max(-aux["P"])), min_Q_P_engine=float(np.min(aux["Q_P"])),
-                                     n_front_engines=int(len(aux["P"])))
+                summary[conf] = dict(
+                    max_power=float(np.max(-aux["P"])),
+                    min_Q_P_engine=float(np.min(aux["Q_P"])),
+                    n_front_engines=int(len(aux["P"])),
+                )
             record[name]["summary"] = summary[conf]
             data[name] = (F, aux)
         if obj == "efficiency":
@@ -246,17 +336,33 @@ def work_fronts(out, quick, log, record, *, steps, restarts, points, checkpoint_
         name = f"work_{obj}"
         log(f"{name}: {points} thresholds x {restarts} restarts x {steps} steps")
         t0 = time.perf_counter()
-        res, cfg = run_problem(prob, eps, steps=steps, restarts=restarts, seed=2, hv_ref=[0.0, 20.0], log=log,
-                               checkpoint=_ckpt(checkpoint_dir, name))
+        res, cfg = run_problem(
+            prob,
+            eps,
+            steps=steps,
+            restarts=restarts,
+            seed=2,
+            hv_ref=[0.0, 20.0],
+            log=log,
+            checkpoint=_ckpt(checkpoint_dir, name),
+        )
         F, params, aux = _save(out, name, res, cfg, record)
         peak = _check_feasible(prob, params)
-        record[name].update(max_abs_g_on_fine_grid=peak, g_max=prob.waveform.g_max,
-                            summary=dict(max_power=float(np.max(-aux["P_A"])), min_Q=float(np.min(aux[obj])),
-                                         n_points_Q_below_2=int(np.sum(aux["Q_PA"] < 2)),
-                                         n_points_Q_below_V=int(np.sum(aux["Q_PA"] < aux["V_PA"])),
-                                         Omega_range=[float(np.min(aux["Omega"])), float(np.max(aux["Omega"]))]))
-        log(f"  {name}: {len(F)} front points, HV {res.history['hv'][-1]:.4g}, max|g| {peak:.6f} "
-            f"({time.perf_counter() - t0:.1f} s)")
+        record[name].update(
+            max_abs_g_on_fine_grid=peak,
+            g_max=prob.waveform.g_max,
+            summary=dict(
+                max_power=float(np.max(-aux["P_A"])),
+                min_Q=float(np.min(aux[obj])),
+                n_points_Q_below_2=int(np.sum(aux["Q_PA"] < 2)),
+                n_points_Q_below_V=int(np.sum(aux["Q_PA"] < aux["V_PA"])),
+                Omega_range=[float(np.min(aux["Omega"])), float(np.max(aux["Omega"]))],
+            ),
+        )
+        log(
+            f"  {name}: {len(F)} front points, HV {res.history['hv'][-1]:.4g}, max|g| {peak:.6f} "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
         okp = res.ok
         order = np.argsort(aux[obj])
         ax.plot(res.aux[obj][okp], -res.aux["P_A"][okp], ".", color="0.6", ms=3)
@@ -286,8 +392,12 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--restarts", type=int, default=None)
     ap.add_argument("--points", type=int, default=None, help="ε thresholds per front")
-    ap.add_argument("--checkpoint-dir", default=None, help="write/resume per-front checkpoints here (a long run "
-                    "that is interrupted resumes where it stopped, with an identical result)")
+    ap.add_argument(
+        "--checkpoint-dir",
+        default=None,
+        help="write/resume per-front checkpoints here (a long run "
+        "that is interrupted resumes where it stopped, with an identical result)",
+    )
     a = ap.parse_args(argv)
     parts = ("heat",) if a.quick else PARTS
     if a.parts:
@@ -312,15 +422,33 @@ def main(argv=None) -> int:
     def log(msg):
         print(f"[{time.perf_counter() - t_start:6.1f} s] {msg}", flush=True)
 
-    record = dict(parts=list(parts), quick=a.quick, steps=steps, restarts=restarts, points=points,
-                  jax_version=jax.__version__, optax_version=optax.__version__, platform=platform.platform())
+    record = dict(
+        parts=list(parts),
+        quick=a.quick,
+        steps=steps,
+        restarts=restarts,
+        points=points,
+        jax_version=jax.__version__,
+        optax_version=optax.__version__,
+        platform=platform.platform(),
+    )
     if "heat" in parts or "heat_q" in parts:
         which = tuple(o for o, p in (("efficiency", "heat"), ("Q_P", "heat_q")) if p in parts)
-        heat_fronts(a.out, a.quick, log, record, steps=steps, restarts=restarts, points=points, which=which,
-                    checkpoint_dir=a.checkpoint_dir)
+        heat_fronts(
+            a.out,
+            a.quick,
+            log,
+            record,
+            steps=steps,
+            restarts=restarts,
+            points=points,
+            which=which,
+            checkpoint_dir=a.checkpoint_dir,
+        )
     if "work" in parts:
-        work_fronts(a.out, a.quick, log, record, steps=steps, restarts=restarts, points=points,
-                    checkpoint_dir=a.checkpoint_dir)
+        work_fronts(
+            a.out, a.quick, log, record, steps=steps, restarts=restarts, points=points, checkpoint_dir=a.checkpoint_dir
+        )
     if "rotor" in parts:
         # each rotor gradient: two global-ME steady states with implicit adjoints (L = 32 or 40)
         rotor_front(a.out, a.quick, log, record, steps=a.steps or 60, restarts=a.restarts or 2, points=a.points or 5)

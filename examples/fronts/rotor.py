@@ -25,7 +25,6 @@ import numpy as np
 import optax
 
 import jaxqtm.rotor as rot
-
 from jaxqtm.optimize import NoProgressMeter, WeightedSum, pareto_front
 from jaxqtm.plot import save_figure
 
@@ -84,8 +83,20 @@ def rotor_optima(beta2, alphas, *, steps, restarts, truncation=None, seed=5, che
     best, res = [], None
     for a in alphas:
         grid = WeightedSum(jnp.asarray([[a, 1 - a]]), jnp.zeros((1, 2)), jnp.ones((1, 2)))
-        runs = [pareto_front(objective, init, grid, steps=steps, restarts=1, key=k, optimizer=optimizer,
-                             segments=1, progress_meter=NoProgressMeter()) for k in keys]
+        runs = [
+            pareto_front(
+                objective,
+                init,
+                grid,
+                steps=steps,
+                restarts=1,
+                key=k,
+                optimizer=optimizer,
+                segments=1,
+                progress_meter=NoProgressMeter(),
+            )
+            for k in keys
+        ]
         sc = [float(r.scalar[0, 0]) for r in runs]
         res = runs[int(np.argmin(sc))]
         best.append(res)
@@ -94,10 +105,20 @@ def rotor_optima(beta2, alphas, *, steps, restarts, truncation=None, seed=5, che
     rect_big = jax.jit(lambda c: rect(c, desc["truncation"] + check_dL))  # compiled once, batch of one
     big = [rect_big(jnp.asarray([c])) for c in chi]
     Rb, Jb, okb = (np.array([b[k][0] for b in big]) for k in ("R", "J", "ok"))
-    entries = [dict(alpha=float(a), chi=float(chi[i]), R=float(R[i]), J=float(J[i]),
-                    Gamma=float(a * R[i] + (1 - a) * J[i]), ok=bool(ok[i]), ok_L_plus=bool(okb[i]),
-                    dR_rel=float(abs(Rb[i] - R[i]) / abs(Rb[i])), dJ_rel=float(abs(Jb[i] - J[i]) / abs(Jb[i])))
-               for i, a in enumerate(np.asarray(alphas))]
+    entries = [
+        dict(
+            alpha=float(a),
+            chi=float(chi[i]),
+            R=float(R[i]),
+            J=float(J[i]),
+            Gamma=float(a * R[i] + (1 - a) * J[i]),
+            ok=bool(ok[i]),
+            ok_L_plus=bool(okb[i]),
+            dR_rel=float(abs(Rb[i] - R[i]) / abs(Rb[i])),
+            dJ_rel=float(abs(Jb[i] - J[i]) / abs(Jb[i])),
+        )
+        for i, a in enumerate(np.asarray(alphas))
+    ]
     return entries, res, desc
 
 
@@ -119,26 +140,44 @@ def rotor_front(out, quick, log, record, *, steps, restarts, points):
         ref = rect(jnp.asarray(chis))
         R, J, okg = (np.asarray(ref[k]) for k in ("R", "J", "ok"))
         L = desc["truncation"]
-        log(f"rotor beta2={b2}: chi grid ({chis.size} points x 2 steady states, L={L}) "
-            f"{time.perf_counter() - t0:.1f} s, {int(okg.sum())}/{okg.size} ok")
+        log(
+            f"rotor beta2={b2}: chi grid ({chis.size} points x 2 steady states, L={L}) "
+            f"{time.perf_counter() - t0:.1f} s, {int(okg.sum())}/{okg.size} ok"
+        )
         t0 = time.perf_counter()
         entries, res, _ = rotor_optima(b2, alphas, steps=steps, restarts=restarts)
         for e in entries:
-            log(f"    alpha={e['alpha']:.2f}: chi={e['chi']:.4f} R={e['R']:.4f} J={e['J']:.4f} ok={e['ok']} "
-                f"|dR|/R={e['dR_rel']:.1e} |dJ|/J={e['dJ_rel']:.1e} (L={L}->{L + 8})")
-        log(f"rotor beta2={b2}: {len(alphas)} alphas x {restarts} restarts, "
-            f"{time.perf_counter() - t0:.1f} s (compile {res.compile_s:.1f} s)")
+            log(
+                f"    alpha={e['alpha']:.2f}: chi={e['chi']:.4f} R={e['R']:.4f} J={e['J']:.4f} ok={e['ok']} "
+                f"|dR|/R={e['dR_rel']:.1e} |dJ|/J={e['dJ_rel']:.1e} (L={L}->{L + 8})"
+            )
+        log(
+            f"rotor beta2={b2}: {len(alphas)} alphas x {restarts} restarts, "
+            f"{time.perf_counter() - t0:.1f} s (compile {res.compile_s:.1f} s)"
+        )
         (line,) = ax.plot(J, R, "-", label=rf"$\beta_2={b2}$ ($\chi$ grid)")
         okb = np.array([e["ok"] for e in entries])
-        ax.plot(np.array([e["J"] for e in entries])[okb], np.array([e["R"] for e in entries])[okb], "o",
-                color=line.get_color(), mfc="none")
+        ax.plot(
+            np.array([e["J"] for e in entries])[okb],
+            np.array([e["R"] for e in entries])[okb],
+            "o",
+            color=line.get_color(),
+            mfc="none",
+        )
         for e in entries:
             gam_grid = np.where(okg, e["alpha"] * R + (1 - e["alpha"]) * J, -np.inf)
             k = int(np.argmax(gam_grid))
             e.update(grid_chi=float(chis[k]), grid_Gamma=float(gam_grid[k]))
-        rec[str(b2)] = dict(problem=desc, steps=steps, restarts=restarts, best=entries, compile_s=res.compile_s,
-                            run_s=float(res.history["wall_s"][-1]), optimizer="adam(cosine 0.3)",
-                            convergence_check_truncation=L + 8)
+        rec[str(b2)] = dict(
+            problem=desc,
+            steps=steps,
+            restarts=restarts,
+            best=entries,
+            compile_s=res.compile_s,
+            run_s=float(res.history["wall_s"][-1]),
+            optimizer="adam(cosine 0.3)",
+            convergence_check_truncation=L + 8,
+        )
         data[f"grid_chi_beta2_{b2}"] = chis
         data[f"grid_R_beta2_{b2}"] = R
         data[f"grid_J_beta2_{b2}"] = J
@@ -148,8 +187,7 @@ def rotor_front(out, quick, log, record, *, steps, restarts, points):
     data["alphas"] = alphas
     ax.set_xlabel("J")
     ax.set_ylabel("R")
-    ax.set_title("qubit-rotor rectification, circles: gradient max of $\\Gamma_\\alpha$",
-                 fontsize=9)
+    ax.set_title("qubit-rotor rectification, circles: gradient max of $\\Gamma_\\alpha$", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     save_figure(fig, out, "rotor_rectification", data=data)

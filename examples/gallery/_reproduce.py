@@ -34,23 +34,23 @@ FIGURES = {
 # How our figure is drawn differently from the printed one (independent of the numbers).
 STATIC_NOTES = {
     ("001", 2): "(a) shows the eigenvalue of chi_2''(omega) of largest modulus, normalised to its maximum "
-                "(the printed axis has no units). (b) The Pearson coefficient does not depend on the prefactor "
-                "of eq. (12), which jaxqtm corrects to 1/(2 pi m) (see README).",
+    "(the printed axis has no units). (b) The Pearson coefficient does not depend on the prefactor "
+    "of eq. (12), which jaxqtm corrects to 1/(2 pi m) (see README).",
     ("001", 3): "Log-spaced grids (256 x 256, quick mode 16 x 16); log colour scale for Q, symmetric-log for P; "
-                "dashed contours Q = 2 and P = 0 as printed. Exact frequency integrals (residues + digamma).",
+    "dashed contours Q = 2 and P = 0 as printed. Exact frequency integrals (residues + digamma).",
     ("001", 4): "Colour encodes log10 gamma_2 (the printed figure labels a few gamma_2 values).",
     ("001", 5): "Drawn in the top row of fig5_fig6.png, on half the grid of fig. 3 (the two-temperature noise "
-                "kernel is integrated by tanh-sinh quadrature). T1 = Tbar(1 + x/2), T2 = Tbar(1 - x/2).",
+    "kernel is integrated by tanh-sinh quadrature). T1 = Tbar(1 + x/2), T2 = Tbar(1 - x/2).",
     ("001", 6): "Bottom row of fig5_fig6.png; V_{P_A} from forward-mode autodiff in Omega (weights included).",
     ("001", 7): "Computed with jaxqtm.sweep (one compiled program for both cut-offs).",
     ("001", 8): "Panels (a) and (b) are drawn in one plot; eta is NaN (not drawn) where the machine is not a "
-                "work-to-work converter (P_A < 0 < P_B).",
+    "work-to-work converter (P_A < 0 < P_B).",
     ("001", 9): "Computed with jaxqtm.sweep.",
     ("001", 10): "The printed figure does not list its Tbar values: we use Tbar = 0.05, 0.1, 0.2, 0.5 and "
-                 "Delta T/Tbar in [-1.9, 1.9]. Omega_th = last upward crossing of Q = 2 on a log grid "
-                 "Omega in [0.1, 1e3] (log-interpolated); missing points: Q >= 2 at Omega = 1e3.",
+    "Delta T/Tbar in [-1.9, 1.9]. Omega_th = last upward crossing of Q = 2 on a log grid "
+    "Omega in [0.1, 1e3] (log-interpolated); missing points: Q >= 2 at Omega = 1e3.",
     ("004", 2): "Local (collision-model) master equation in the weak-U(1) symmetry sector; L = 32 "
-                "(quick: 22). Fig. 2 needs L >= 30 for converged rotor observables.",
+    "(quick: 22). Fig. 2 needs L >= 30 for converged rotor observables.",
     ("004", 3): "Same steady states as fig. 2.",
     ("004", 4): "Global master equation (Ohmic baths, cut-off 2 max(B1, B2)); quick mode uses 6 values of chi.",
     ("004", 5): "Same steady states as fig. 4.",
@@ -92,17 +92,29 @@ def _claims_001(root, fig):
         strong = _local_maxima(w, np.abs(z["eig_gamma2_100"]))
         wbar = np.sqrt((1 + 0.36) / 2)
         ok = len(weak) >= 2 and min(abs(np.array(weak) - 0.6)) < 0.05 and min(abs(np.array(weak) - 1)) < 0.05
-        out.append(("agrees" if ok else "differs",
-                    f"weak damping: peaks at omega = {', '.join(f'{v:.3f}' for v in weak)} (printed: near omega_B = 0.6 "
-                    "and omega_A = 1)"))
+        out.append(
+            (
+                "agrees" if ok else "differs",
+                f"weak damping: peaks at omega = {', '.join(f'{v:.3f}' for v in weak)} (printed: near omega_B = 0.6 "
+                "and omega_A = 1)",
+            )
+        )
         ok = len(strong) >= 1 and abs(strong[int(np.argmax([abs(v - wbar) < 1 for v in strong]))] - wbar) < 0.05
-        out.append(("agrees" if ok else "differs",
-                    f"strong damping: dominant peak at omega = {', '.join(f'{v:.3f}' for v in strong)} "
-                    f"(printed: one common mode at omega_bar = {wbar:.4f})"))
+        out.append(
+            (
+                "agrees" if ok else "differs",
+                f"strong damping: dominant peak at omega = {', '.join(f'{v:.3f}' for v in strong)} "
+                f"(printed: one common mode at omega_bar = {wbar:.4f})",
+            )
+        )
         c = z["pearson_gamma2_100"]
-        out.append(("agrees" if c[0] < -0.8 and c[0] < c[-1] else "differs",
-                    f"Pearson C at gamma_2 = 100, T2 = {z['T2'][0]:g}: {c[0]:.3f}; at T2 = {z['T2'][-1]:g}: {c[-1]:.3f} "
-                    "(printed: antisynchronisation C -> -1 at strong damping)"))
+        out.append(
+            (
+                "agrees" if c[0] < -0.8 and c[0] < c[-1] else "differs",
+                f"Pearson C at gamma_2 = 100, T2 = {z['T2'][0]:g}: {c[0]:.3f}; at T2 = {z['T2'][-1]:g}: {c[-1]:.3f} "
+                "(printed: antisynchronisation C -> -1 at strong damping)",
+            )
+        )
     if fig == 3:
         for wc in ("1000", "1.2"):
             z = _npz(root, f"fig3_omega_c_{wc}.npz")
@@ -111,8 +123,10 @@ def _claims_001(root, fig):
             q, p, om = z["Q_PA"], z["P_A"], z["Omega"]
             ad = np.mean(q[om < 1] < 2)
             dia = q[om > 10] < 2
-            text = (f"omega_c = {wc}: adiabatic (Omega < 1) violation fraction {ad:.2f}; diabatic (Omega > 10) "
-                    f"violation fraction {np.mean(dia):.2f}")
+            text = (
+                f"omega_c = {wc}: adiabatic (Omega < 1) violation fraction {ad:.2f}; diabatic (Omega > 10) "
+                f"violation fraction {np.mean(dia):.2f}"
+            )
             if wc == "1.2":
                 pmin = float(np.min(p[om > 10][dia])) if dia.any() else float("nan")
                 text += f", most negative P_A there {pmin:.3g} (printed: violation with sizeable P_A < 0)"
@@ -124,60 +138,101 @@ def _claims_001(root, fig):
     if fig == 4 and (z := _npz(root, "fig4.npz")) is not None:
         q2, c = z["Q_PA_half"], z["pearson"]
         rho = np.corrcoef(np.argsort(np.argsort(c)), np.argsort(np.argsort(q2)))[0, 1]
-        out.append(("agrees" if q2[-1] < 1 and rho > 0.9 else "differs",
-                    f"rank correlation of (C, Q/2) over gamma_2 = {rho:.2f}; Q_PA/2 = {q2[-1]:.3f} at gamma_2 = "
-                    f"{z['gamma2'][-1]:g} (printed: the stronger the (anti)synchronisation, the lower Q; Q/2 < 1)"))
-        out.append(("agrees" if c[-1] < -0.9 else "differs",
-                    f"Pearson C at the strongest damping gamma_2 = {z['gamma2'][-1]:g}: {c[-1]:.3f}, smallest over the "
-                    f"scan {np.min(c):.3f} (printed: C -> -1; at T = 0.1 ours saturates above -1)"))
+        out.append(
+            (
+                "agrees" if q2[-1] < 1 and rho > 0.9 else "differs",
+                f"rank correlation of (C, Q/2) over gamma_2 = {rho:.2f}; Q_PA/2 = {q2[-1]:.3f} at gamma_2 = "
+                f"{z['gamma2'][-1]:g} (printed: the stronger the (anti)synchronisation, the lower Q; Q/2 < 1)",
+            )
+        )
+        out.append(
+            (
+                "agrees" if c[-1] < -0.9 else "differs",
+                f"Pearson C at the strongest damping gamma_2 = {z['gamma2'][-1]:g}: {c[-1]:.3f}, smallest over the "
+                f"scan {np.min(c):.3f} (printed: C -> -1; at T = 0.1 ours saturates above -1)",
+            )
+        )
     if fig == 5 and (z := _npz(root, "fig5.npz")) is not None:
         q, om, tb = z["Q_PA"], z["Omega"], z["Tbar"]
         hi = np.mean(q[om > 30] < 2)
         lo_cold = np.mean(q[(om < 1) & (tb < 0.1)] < 2)
         lo_warm = np.mean(q[(om < 1) & (tb > 0.3)] < 2)
-        out.append(("agrees" if hi > 0.8 and lo_cold > lo_warm else "differs",
-                    f"violation fraction at Omega > 30: {hi:.2f} (printed: almost independent of Tbar); at Omega < 1: "
-                    f"{lo_cold:.2f} for Tbar < 0.1 vs {lo_warm:.2f} for Tbar > 0.3 (printed: only at Tbar <~ 0.1)"))
+        out.append(
+            (
+                "agrees" if hi > 0.8 and lo_cold > lo_warm else "differs",
+                f"violation fraction at Omega > 30: {hi:.2f} (printed: almost independent of Tbar); at Omega < 1: "
+                f"{lo_cold:.2f} for Tbar < 0.1 vs {lo_warm:.2f} for Tbar > 0.3 (printed: only at Tbar <~ 0.1)",
+            )
+        )
     if fig == 6 and (z := _npz(root, "fig6.npz")) is not None:
         r, p = z["Q_over_V"], z["P_A"]
         both = (r < 1) & (p < 0)
-        out.append(("agrees" if both.any() else "differs",
-                    f"Q/V < 1 on {np.mean(r < 1):.2f} of the plane, together with P_A < 0 on {np.mean(both):.2f}; "
-                    f"most negative P_A there {float(np.min(p[both])) if both.any() else float('nan'):.3g} "
-                    "(printed: generalised TUR violated with finite output power at r = 1/2)"))
+        out.append(
+            (
+                "agrees" if both.any() else "differs",
+                f"Q/V < 1 on {np.mean(r < 1):.2f} of the plane, together with P_A < 0 on {np.mean(both):.2f}; "
+                f"most negative P_A there {float(np.min(p[both])) if both.any() else float('nan'):.3g} "
+                "(printed: generalised TUR violated with finite output power at r = 1/2)",
+            )
+        )
     if fig == 8 and (z := _npz(root, "fig8.npz")) is not None:
         e_s, e_w = z["eta_gamma2_100_r_0"], z["eta_gamma2_0.01_r_0"]
         e15 = z["eta_gamma2_100_r_1.5"]
-        ms, mw = np.nanmax(e_s) if np.any(np.isfinite(e_s)) else np.nan, np.nanmax(e_w) if np.any(np.isfinite(e_w)) else np.nan
-        out.append(("agrees" if ms > 0.9 and not (mw > ms) else "differs",
-                    f"max eta: {ms:.3f} at gamma_2 = 100 vs {mw:.3g} at gamma_2 = 0.01 (printed: close to unity at "
-                    f"strong damping); r = 1.5 at Omega = {z['Omega'][-1]:g}: eta = {e15[-1]:.3g} (printed: vanishes for r > 1)"))
+        ms, mw = (
+            np.nanmax(e_s) if np.any(np.isfinite(e_s)) else np.nan,
+            np.nanmax(e_w) if np.any(np.isfinite(e_w)) else np.nan,
+        )
+        out.append(
+            (
+                "agrees" if ms > 0.9 and not (mw > ms) else "differs",
+                f"max eta: {ms:.3f} at gamma_2 = 100 vs {mw:.3g} at gamma_2 = 0.01 (printed: close to unity at "
+                f"strong damping); r = 1.5 at Omega = {z['Omega'][-1]:g}: eta = {e15[-1]:.3g} "
+                "(printed: vanishes for r > 1)",
+            )
+        )
     rec = _json(root, "seed001/appendix.json") or {}
     if fig == 7 and "fig7" in rec:
         r = rec["fig7"]
-        out.append(("agrees" if r["min_P_B_where_violated"] is None or r["min_P_B_where_violated"] > 0 else "differs",
-                    f"Q_PB < 2 on {r['violation_fraction'][0]:.2f} / {r['violation_fraction'][1]:.2f} of the planes "
-                    f"(omega_c = 1000 / 1.2); smallest P_B there {r['min_P_B_where_violated']:.3g} (printed: "
-                    "violations always with P_B > 0)"))
+        out.append(
+            (
+                "agrees" if r["min_P_B_where_violated"] is None or r["min_P_B_where_violated"] > 0 else "differs",
+                f"Q_PB < 2 on {r['violation_fraction'][0]:.2f} / {r['violation_fraction'][1]:.2f} of the planes "
+                f"(omega_c = 1000 / 1.2); smallest P_B there {r['min_P_B_where_violated']:.3g} (printed: "
+                "violations always with P_B > 0)",
+            )
+        )
     if fig == 9 and "fig9" in rec:
         r = rec["fig9"]
         ok = r["max_Omega_violated"] is not None and r["max_Omega_violated"] < 1 and r["max_T_violated"] < 0.5
-        out.append(("agrees" if ok else "differs",
-                    f"violation on {r['violation_fraction']:.2f} of the plane, only for Omega <= "
-                    f"{r['max_Omega_violated']} and T <= {r['max_T_violated']} (printed: only at low frequency and "
-                    "low temperature)"))
+        out.append(
+            (
+                "agrees" if ok else "differs",
+                f"violation on {r['violation_fraction']:.2f} of the plane, only for Omega <= "
+                f"{r['max_Omega_violated']} and T <= {r['max_T_violated']} (printed: only at low frequency and "
+                "low temperature)",
+            )
+        )
     if fig == 10 and "fig10" in rec:
         r = rec["fig10"]
         arg = r["argmin_rel_gradient"]
-        mins = [min(v for v in row if v is not None) if any(v is not None for v in row) else None
-                for row in r["Omega_th"]]
+        mins = [
+            min(v for v in row if v is not None) if any(v is not None for v in row) else None for row in r["Omega_th"]
+        ]
         ok = all(a is not None and a > 0 for a in arg) and all(
-            mins[i + 1] <= mins[i] for i in range(len(mins) - 1) if mins[i] is not None and mins[i + 1] is not None)
-        out.append(("agrees" if ok else "differs",
-                    "minimum of Omega_th at Delta T/Tbar = " + ", ".join(f"{a}" for a in arg) + " for Tbar = "
-                    + ", ".join(f"{t:g}" for t in r["Tbar"]) + "; minimal Omega_th = "
-                    + ", ".join(f"{m:.3g}" if m else "-" for m in mins)
-                    + " (printed: minimum at large positive Delta T/Tbar, lowering as Tbar increases)"))
+            mins[i + 1] <= mins[i] for i in range(len(mins) - 1) if mins[i] is not None and mins[i + 1] is not None
+        )
+        out.append(
+            (
+                "agrees" if ok else "differs",
+                "minimum of Omega_th at Delta T/Tbar = "
+                + ", ".join(f"{a}" for a in arg)
+                + " for Tbar = "
+                + ", ".join(f"{t:g}" for t in r["Tbar"])
+                + "; minimal Omega_th = "
+                + ", ".join(f"{m:.3g}" if m else "-" for m in mins)
+                + " (printed: minimum at large positive Delta T/Tbar, lowering as Tbar increases)",
+            )
+        )
     return out
 
 
@@ -190,35 +245,60 @@ def _claims_004(root, fig):
         r = rec["fig2"]
         ea, ar = r["engine_to_accelerator"], r["accelerator_to_refrigerator"]
         dx = float(np.diff(r["ratios"]).max()) if len(r.get("ratios", [])) > 1 else float("nan")
-        out.append(("agrees" if ea and abs(ea[0] - 0.43) < 0.03 else "differs",
-                    f"engine -> accelerator boundary at beta2/beta1 = {', '.join(f'{v:.3f}' for v in ea)} "
-                    f"(printed: ~0.43; our grid spacing {dx:.3f})"))
-        out.append(("agrees" if ar and abs(ar[0] - 0.54) < 0.03 else "differs",
-                    f"accelerator -> refrigerator boundary at {', '.join(f'{v:.3f}' for v in ar)} (printed: ~0.54); "
-                    "the printed COP peaks near 0.54, ours rises towards the Carnot COP (see README)"))
-        out.append(("agrees" if r["max_edge_population"] < 1e-3 else "differs",
-                    f"truncation L = {r['truncation']}: largest population at the edge |l| = L is "
-                    f"{r['max_edge_population']:.2g}; all points ok: {r['all_ok']}"))
+        out.append(
+            (
+                "agrees" if ea and abs(ea[0] - 0.43) < 0.03 else "differs",
+                f"engine -> accelerator boundary at beta2/beta1 = {', '.join(f'{v:.3f}' for v in ea)} "
+                f"(printed: ~0.43; our grid spacing {dx:.3f})",
+            )
+        )
+        out.append(
+            (
+                "agrees" if ar and abs(ar[0] - 0.54) < 0.03 else "differs",
+                f"accelerator -> refrigerator boundary at {', '.join(f'{v:.3f}' for v in ar)} (printed: ~0.54); "
+                "the printed COP peaks near 0.54, ours rises towards the Carnot COP (see README)",
+            )
+        )
+        out.append(
+            (
+                "agrees" if r["max_edge_population"] < 1e-3 else "differs",
+                f"truncation L = {r['truncation']}: largest population at the edge |l| = L is "
+                f"{r['max_edge_population']:.2g}; all points ok: {r['all_ok']}",
+            )
+        )
     if fig == 3 and "fig2" in rec:
         r = rec["fig2"]
-        out.append(("n/a", f"largest qubit ergotropies {r['max_ergotropy_qubit1']:.3g}, {r['max_ergotropy_qubit2']:.3g}"))
+        out.append(
+            ("n/a", f"largest qubit ergotropies {r['max_ergotropy_qubit1']:.3g}, {r['max_ergotropy_qubit2']:.3g}")
+        )
     if fig in (4, 5) and "fig4_fig5" in rec:
         r = rec["fig4_fig5"]
         key = "chi" if fig == 4 else "chi_angular"
-        best = "; ".join(f"beta2 = {b}: chi* = " + ", ".join(f"{v['best'][a][key]:.2f}" for a in map(str, r["alphas"]))
-                         for b, v in r["results"].items())
+        best = "; ".join(
+            f"beta2 = {b}: chi* = " + ", ".join(f"{v['best'][a][key]:.2f}" for a in map(str, r["alphas"]))
+            for b, v in r["results"].items()
+        )
         out.append(("n/a", f"optimal chi for alpha = {r['alphas']}: {best}"))
     if fig in (6, 7) and f"fig{fig}" in rec:
         r = rec[f"fig{fig}"]
-        out.append(("n/a", f"truncation L = {r['truncation']}, steady-state population at the edges "
-                           f"{r['steady_state_edge_population']:.2g}; <L_z>(t) = "
-                           + ", ".join(f"{v:.3g}" for v in r["mean_lz_vs_time"])))
+        out.append(
+            (
+                "n/a",
+                f"truncation L = {r['truncation']}, steady-state population at the edges "
+                f"{r['steady_state_edge_population']:.2g}; <L_z>(t) = "
+                + ", ".join(f"{v:.3g}" for v in r["mean_lz_vs_time"]),
+            )
+        )
     if fig == 8 and "fig8" in rec:
         r = rec["fig8"]
-        out.append(("agrees" if abs(r["final_w_net"]) < 0.05 * max(abs(r["final_w_int"]), 1e-300) else "differs",
-                    f"at t = {r['t_max']:g}: W_net = {r['final_w_net']:.3g}, W_kin = {r['final_w_kin']:.3g}, "
-                    f"W_int = {r['final_w_int']:.3g}, -Q_load = {r['final_minus_q_load']:.3g} "
-                    "(printed: net and kinetic power vanish in the steady state)"))
+        out.append(
+            (
+                "agrees" if abs(r["final_w_net"]) < 0.05 * max(abs(r["final_w_int"]), 1e-300) else "differs",
+                f"at t = {r['t_max']:g}: W_net = {r['final_w_net']:.3g}, W_kin = {r['final_w_kin']:.3g}, "
+                f"W_int = {r['final_w_int']:.3g}, -Q_load = {r['final_minus_q_load']:.3g} "
+                "(printed: net and kinetic power vanish in the steady state)",
+            )
+        )
     return out
 
 
@@ -231,33 +311,61 @@ def _entries(root):
     rows = []
     for (seed, fig), (_, png) in FIGURES.items():
         claims = (_claims_001 if seed == "001" else _claims_004)(root, fig)
-        rows.append(dict(seed=seed, fig=fig, png=png, exists=os.path.exists(os.path.join(root, png)),
-                         caption=CAPTIONS[(seed, fig)], note=STATIC_NOTES.get((seed, fig), ""),
-                         claims=[dict(verdict=v, text=t) for v, t in claims]))
+        rows.append(
+            dict(
+                seed=seed,
+                fig=fig,
+                png=png,
+                exists=os.path.exists(os.path.join(root, png)),
+                caption=CAPTIONS[(seed, fig)],
+                note=STATIC_NOTES.get((seed, fig), ""),
+                claims=[dict(verdict=v, text=t) for v, t in claims],
+            )
+        )
     return rows
 
 
 def _write_page(root, rows, quick, timings):
     title = "jaxqtm reproduction gallery" + (" (quick mode: coarse grids)" if quick else "")
-    h = [f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>",
-         "<script src='https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js' async></script>",
-         "<style>body{font-family:sans-serif;max-width:1400px;margin:auto}td{vertical-align:top;padding:8px}"
-         "img{max-width:640px}.agrees{color:#070}.differs{color:#b00}.na{color:#555}</style></head><body>",
-         f"<h1>{title}</h1><p>Generated by <code>python -m examples.gallery</code> "
-         f"({'quick' if quick else 'full'} mode; timings: "
-         + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()) + "). Left: our figure. Right: the printed "
-         "caption, quoted from the seed, then how ours is drawn and the paper's claims checked on our data.</p>"]
-    md = [f"# {title}", "", "Left/first: our figure; then the printed caption (quoted from the seed), how ours differs, "
-          "and the paper's claims checked on our data.", ""]
+    h = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>",
+        "<script src='https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js' async></script>",
+        "<style>body{font-family:sans-serif;max-width:1400px;margin:auto}td{vertical-align:top;padding:8px}"
+        "img{max-width:640px}.agrees{color:#070}.differs{color:#b00}.na{color:#555}</style></head><body>",
+        f"<h1>{title}</h1><p>Generated by <code>python -m examples.gallery</code> "
+        f"({'quick' if quick else 'full'} mode; timings: "
+        + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
+        + "). Left: our figure. Right: the printed "
+        "caption, quoted from the seed, then how ours is drawn and the paper's claims checked on our data.</p>",
+    ]
+    md = [
+        f"# {title}",
+        "",
+        "Left/first: our figure; then the printed caption (quoted from the seed), how ours differs, "
+        "and the paper's claims checked on our data.",
+        "",
+    ]
     for r in rows:
         name = f"Seed {r['seed']}, fig. {r['fig']}"
         img = f"<img src='{r['png']}'>" if r["exists"] else "<i>not generated in this run</i>"
-        claims = "".join(f"<li class='{c['verdict'].replace('/', '')}'><b>{c['verdict']}</b>: {html.escape(c['text'])}</li>"
-                         for c in r["claims"])
-        h.append(f"<h2>{name}</h2><table><tr><td>{img}</td><td><blockquote>{html.escape(r['caption'])}</blockquote>"
-                 f"<p><b>Differences in drawing:</b> {html.escape(r['note'])}</p><ul>{claims}</ul></td></tr></table>")
-        md += [f"## {name}", "", f"![{name}]({r['png']})" if r["exists"] else "*not generated in this run*", "",
-               "> " + r["caption"], "", f"**Differences in drawing:** {r['note']}", ""]
+        claims = "".join(
+            f"<li class='{c['verdict'].replace('/', '')}'><b>{c['verdict']}</b>: {html.escape(c['text'])}</li>"
+            for c in r["claims"]
+        )
+        h.append(
+            f"<h2>{name}</h2><table><tr><td>{img}</td><td><blockquote>{html.escape(r['caption'])}</blockquote>"
+            f"<p><b>Differences in drawing:</b> {html.escape(r['note'])}</p><ul>{claims}</ul></td></tr></table>"
+        )
+        md += [
+            f"## {name}",
+            "",
+            f"![{name}]({r['png']})" if r["exists"] else "*not generated in this run*",
+            "",
+            "> " + r["caption"],
+            "",
+            f"**Differences in drawing:** {r['note']}",
+            "",
+        ]
         md += [f"- **{c['verdict']}**: {c['text']}" for c in r["claims"]] + [""]
     h.append("</body></html>")
     with open(os.path.join(root, "index.html"), "w") as fh:
@@ -369,14 +477,19 @@ def _finish(out, quick, only, timings, attempts, log):
         json.dump(record, fh, indent=1)
     n_fig = sum(r["exists"] for r in rows)
     verdicts = [c["verdict"] for r in rows for c in r["claims"]]
-    log(f"[gallery] {n_fig} figures, claims: {verdicts.count('agrees')} agree, {verdicts.count('differs')} differ "
-        f"-> {os.path.join(out, 'index.html')}")
+    log(
+        f"[gallery] {n_fig} figures, claims: {verdicts.count('agrees')} agree, {verdicts.count('differs')} differ "
+        f"-> {os.path.join(out, 'index.html')}"
+    )
     return record
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m examples.gallery", description="Regenerate the figures of seeds 001 "
-                                "(figs. 2-10) and 004 (figs. 2-8) into a gallery with the printed captions.")
+    p = argparse.ArgumentParser(
+        prog="python -m examples.gallery",
+        description="Regenerate the figures of seeds 001 "
+        "(figs. 2-10) and 004 (figs. 2-8) into a gallery with the printed captions.",
+    )
     p.add_argument("--out", default="results/gallery")
     p.add_argument("--quick", action="store_true", help="coarse grids for CI")
     p.add_argument("--only", default=None, help=f"comma-separated subset of {','.join(UNITS)}")

@@ -49,11 +49,28 @@ _KEYS = ("Omega", "T1", "T2", "omega_c", "r", "gamma2", "gamma1")
 
 def _point(p, isothermal):
     noise = ExactIsothermal() if isothermal else TanhSinh()
-    m, d = paper_machine(omega_A=1.0, omega_B=0.6, gamma2=p["gamma2"], gamma1=p["gamma1"], omega_c=p["omega_c"],
-                         T1=p["T1"], T2=p["T2"], phi=jnp.pi / 2, r=p["r"])
+    m, d = paper_machine(
+        omega_A=1.0,
+        omega_B=0.6,
+        gamma2=p["gamma2"],
+        gamma1=p["gamma1"],
+        omega_c=p["omega_c"],
+        T1=p["T1"],
+        T2=p["T2"],
+        phi=jnp.pi / 2,
+        r=p["r"],
+    )
     ob = observables(m, d, p["Omega"], noise=noise, throw=False)
-    return dict(Q_PA=ob.Q_l[0], P_A=ob.P_l[0], P_B=ob.P_l[1], V_PA=ob.V_l[0], pearson=ob.pearson[0, 1],
-                pearson_like=ob.pearson_like[0, 1], eta_work=ob.eta_work, status=ob.status.astype(float))
+    return dict(
+        Q_PA=ob.Q_l[0],
+        P_A=ob.P_l[0],
+        P_B=ob.P_l[1],
+        V_PA=ob.V_l[0],
+        pearson=ob.pearson[0, 1],
+        pearson_like=ob.pearson_like[0, 1],
+        eta_work=ob.eta_work,
+        status=ob.status.astype(float),
+    )
 
 
 _BATCH = {iso: jax.jit(jax.vmap(lambda p, iso=iso: _point(p, iso))) for iso in (True, False)}
@@ -89,8 +106,13 @@ def fig3_data(n, omega_c, omega_range=(1e-2, 1e3), t_range=(1e-2, 2.0)):
 
 def fig5_data(n, rel_gradient=1.8, omega_c=1.2):
     xx, yy = np.meshgrid(np.logspace(-2, 3, n), np.logspace(-2, np.log10(2.0), n))
-    return xx, yy, evaluate(False, "fig5", Omega=xx, T1=yy * (1 + rel_gradient / 2), T2=yy * (1 - rel_gradient / 2),
-                            omega_c=omega_c)
+    return (
+        xx,
+        yy,
+        evaluate(
+            False, "fig5", Omega=xx, T1=yy * (1 + rel_gradient / 2), T2=yy * (1 - rel_gradient / 2), omega_c=omega_c
+        ),
+    )
 
 
 def fig6_data(n, r=0.5, omega_c=1.2):
@@ -141,8 +163,9 @@ def _density(ax, xx, yy, z, title, center, cmap, label, log_norm=False):
         pcm = ax.pcolormesh(xx, yy, zz, norm=norm, cmap=cmap, shading="auto")
     else:
         lim = np.nanmax(np.abs(z))
-        pcm = ax.pcolormesh(xx, yy, z, cmap=cmap, shading="auto",
-                            norm=mcolors.SymLogNorm(linthresh=lim * 1e-4, vmin=-lim, vmax=lim))
+        pcm = ax.pcolormesh(
+            xx, yy, z, cmap=cmap, shading="auto", norm=mcolors.SymLogNorm(linthresh=lim * 1e-4, vmin=-lim, vmax=lim)
+        )
     ax.contour(xx, yy, z, levels=[center], colors="k", linestyles="--", linewidths=1.0)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -159,16 +182,26 @@ def _density(ax, xx, yy, z, title, center, cmap, label, log_norm=False):
 
 def _iso_kernel(Omega, T, omega_c, gamma2, gamma1):
     """Isothermal point of the paper machine (r = 0, phi = pi/2): powers and TUR ratios of A and B."""
-    m, d = paper_machine(omega_A=1.0, omega_B=0.6, gamma2=gamma2, gamma1=gamma1, omega_c=omega_c, T1=T, T2=T,
-                         phi=jnp.pi / 2, r=0.0)
+    m, d = paper_machine(
+        omega_A=1.0, omega_B=0.6, gamma2=gamma2, gamma1=gamma1, omega_c=omega_c, T1=T, T2=T, phi=jnp.pi / 2, r=0.0
+    )
     o = observables(m, d, Omega, noise=ExactIsothermal(), throw=False)
     return dict(Q_PA=o.Q_l[0], P_A=o.P_l[0], Q_PB=o.Q_l[1], P_B=o.P_l[1], result=o.result)
 
 
 def _gradient_kernel(Omega, Tbar, rel_gradient, omega_c, gamma2, gamma1):
     """Two-temperature point: T1 = Tbar (1 + x/2), T2 = Tbar (1 - x/2), x = Delta T / Tbar (seed 001, sec. V)."""
-    m, d = paper_machine(omega_A=1.0, omega_B=0.6, gamma2=gamma2, gamma1=gamma1, omega_c=omega_c,
-                         T1=Tbar * (1 + rel_gradient / 2), T2=Tbar * (1 - rel_gradient / 2), phi=jnp.pi / 2, r=0.0)
+    m, d = paper_machine(
+        omega_A=1.0,
+        omega_B=0.6,
+        gamma2=gamma2,
+        gamma1=gamma1,
+        omega_c=omega_c,
+        T1=Tbar * (1 + rel_gradient / 2),
+        T2=Tbar * (1 - rel_gradient / 2),
+        phi=jnp.pi / 2,
+        r=0.0,
+    )
     o = observables(m, d, Omega, noise=TanhSinh(), throw=False)
     return dict(Q_PA=o.Q_l[0], P_A=o.P_l[0], result=o.result)
 
@@ -225,8 +258,13 @@ def fig10_data(n_x, n_omega, tbars=(0.05, 0.1, 0.2, 0.5)):
 
     xs, om = np.linspace(-1.9, 1.9, n_x), np.logspace(-1, 3, n_omega)
     g = Grid(Tbar=np.asarray(tbars), rel_gradient=xs, Omega=om)
-    res = sweep(_gradient_kernel, g, fixed=dict(omega_c=1.2, gamma2=100.0, gamma1=0.01),
-                chunk=Fixed(min(_CHUNK, g.size)), progress_meter=NoProgressMeter())
+    res = sweep(
+        _gradient_kernel,
+        g,
+        fixed=dict(omega_c=1.2, gamma2=100.0, gamma1=0.01),
+        chunk=Fixed(min(_CHUNK, g.size)),
+        progress_meter=NoProgressMeter(),
+    )
     return xs, om, np.asarray(tbars), res, threshold_frequency(om, res["Q_PA"], res.ok)
 
 
@@ -243,19 +281,44 @@ def appendix_figures(out, n, n_threshold=None, log=_progress):
     xx, yy, r7, st7, ok7 = fig7_data(n)
     fig, axes = plt.subplots(2, 2, figsize=(10, 8))
     for col, wc in enumerate((1000.0, 1.2)):
-        _density(axes[0, col], xx, yy, r7["Q_PB"][col], f"({'ab'[col]}) $Q_{{P_B}}$, $\\omega_c={wc:g}$", 2.0,
-                 "coolwarm", r"$Q_{P_B}$", log_norm=True)
-        _density(axes[1, col], xx, yy, r7["P_B"][col], f"({'cd'[col]}) $P_B$, $\\omega_c={wc:g}$", 0.0, "coolwarm",
-                 r"$P_B$")
+        _density(
+            axes[0, col],
+            xx,
+            yy,
+            r7["Q_PB"][col],
+            f"({'ab'[col]}) $Q_{{P_B}}$, $\\omega_c={wc:g}$",
+            2.0,
+            "coolwarm",
+            r"$Q_{P_B}$",
+            log_norm=True,
+        )
+        _density(
+            axes[1, col], xx, yy, r7["P_B"][col], f"({'cd'[col]}) $P_B$, $\\omega_c={wc:g}$", 0.0, "coolwarm", r"$P_B$"
+        )
     fig.suptitle(r"Seed 001 fig. 7: $\gamma_2=100$, $\omega_B=0.6$, $\gamma_1=0.01$, $\phi=\pi/2$, $r=0$")
     fig.tight_layout()
-    save_figure(fig, out, "fig7", data=dict(Omega=xx, T=yy, omega_c=np.array([1000.0, 1.2]),
-                                            **{k: r7[k] for k in ("Q_PB", "P_B", "Q_PA", "P_A")}, status=st7))
+    save_figure(
+        fig,
+        out,
+        "fig7",
+        data=dict(
+            Omega=xx,
+            T=yy,
+            omega_c=np.array([1000.0, 1.2]),
+            **{k: r7[k] for k in ("Q_PB", "P_B", "Q_PA", "P_A")},
+            status=st7,
+        ),
+    )
     viol = ok7 & (r7["Q_PB"] < 2)
-    record["fig7"] = dict(omega_c=[1000.0, 1.2], gamma2=100.0, gamma1=0.01, grid=n,
-                          violation_fraction=[float(np.mean(viol[i])) for i in range(2)],
-                          min_P_B_where_violated=float(np.min(r7["P_B"][viol])) if viol.any() else None,
-                          bad_points=int(np.sum(~ok7)))
+    record["fig7"] = dict(
+        omega_c=[1000.0, 1.2],
+        gamma2=100.0,
+        gamma1=0.01,
+        grid=n,
+        violation_fraction=[float(np.mean(viol[i])) for i in range(2)],
+        min_P_B_where_violated=float(np.min(r7["P_B"][viol])) if viol.any() else None,
+        bad_points=int(np.sum(~ok7)),
+    )
 
     log(f"[fig9] weak damping gamma2 = 0.01, {n}x{n}")
     xx, yy, r9, st9, ok9 = fig9_data(n)
@@ -265,34 +328,52 @@ def appendix_figures(out, n, n_threshold=None, log=_progress):
     fig.tight_layout()
     save_figure(fig, out, "fig9", data=dict(Omega=xx, T=yy, Q_PA=r9["Q_PA"], P_A=r9["P_A"], status=st9))
     v9 = ok9 & (r9["Q_PA"] < 2)
-    record["fig9"] = dict(gamma2=0.01, gamma1=0.001, omega_c=1.2, grid=n, violation_fraction=float(np.mean(v9)),
-                          max_Omega_violated=float(xx[v9].max()) if v9.any() else None,
-                          max_T_violated=float(yy[v9].max()) if v9.any() else None, bad_points=int(np.sum(~ok9)))
+    record["fig9"] = dict(
+        gamma2=0.01,
+        gamma1=0.001,
+        omega_c=1.2,
+        grid=n,
+        violation_fraction=float(np.mean(v9)),
+        max_Omega_violated=float(xx[v9].max()) if v9.any() else None,
+        max_T_violated=float(yy[v9].max()) if v9.any() else None,
+        bad_points=int(np.sum(~ok9)),
+    )
 
     nt = n_threshold or max(9, n // 4)
     log(f"[fig10] threshold frequency vs Delta T / Tbar, 4 x {nt} x {2 * nt} two-temperature points")
     xs, om, tbars, r10, th = fig10_data(nt, 2 * nt)
     fig, ax = plt.subplots(figsize=(5, 4))
     for i, tb in enumerate(tbars):
-        ax.semilogy(xs, th[i], "o-", ms=3, label=fr"$\bar T={tb:g}$")
+        ax.semilogy(xs, th[i], "o-", ms=3, label=rf"$\bar T={tb:g}$")
     ax.set_xlabel(r"$\Delta T/\bar T$")
     ax.set_ylabel(r"$\Omega_{\rm th}/\omega_A$")
     ax.legend(fontsize=8)
     ax.set_title(r"Seed 001 fig. 10: $\gamma_2=100$, $\omega_c=1.2$, $r=0$", fontsize=9)
     fig.tight_layout()
-    save_figure(fig, out, "fig10", data=dict(rel_gradient=xs, Omega=om, Tbar=tbars, Q_PA=r10["Q_PA"],
-                                             status=r10.codes, Omega_th=th))
-    record["fig10"] = dict(Tbar=tbars.tolist(), rel_gradient=xs.tolist(), Omega_range=[float(om[0]), float(om[-1])],
-                           Omega_th=[[None if np.isnan(v) else float(v) for v in row] for row in th],
-                           argmin_rel_gradient=[None if np.all(np.isnan(row)) else float(xs[np.nanargmin(row)])
-                                                for row in th],
-                           bad_points=int(np.sum(~r10.ok)))
+    save_figure(
+        fig,
+        out,
+        "fig10",
+        data=dict(rel_gradient=xs, Omega=om, Tbar=tbars, Q_PA=r10["Q_PA"], status=r10.codes, Omega_th=th),
+    )
+    record["fig10"] = dict(
+        Tbar=tbars.tolist(),
+        rel_gradient=xs.tolist(),
+        Omega_range=[float(om[0]), float(om[-1])],
+        Omega_th=[[None if np.isnan(v) else float(v) for v in row] for row in th],
+        argmin_rel_gradient=[None if np.all(np.isnan(row)) else float(xs[np.nanargmin(row)]) for row in th],
+        bad_points=int(np.sum(~r10.ok)),
+    )
     record["appendix_s"] = time.time() - t0
     return record
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m examples.seed001.figures", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m examples.seed001.figures",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--out", default="results/oscillators")
     p.add_argument("--n", type=int, default=None, help="grid points per axis (default 256, quick: 48)")
     p.add_argument("--quick", action="store_true", help="small grids for CI")
@@ -305,9 +386,15 @@ def main(argv=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    meta = dict(jaxqtm_version=jaxqtm.__version__, jax_version=jax.__version__, grid_points_per_axis=n,
-                units="hbar = k_B = m = omega_A = 1", fig3=FIG3, x64=jaxqtm.x64_enabled(),
-                figures={})
+    meta = dict(
+        jaxqtm_version=jaxqtm.__version__,
+        jax_version=jax.__version__,
+        grid_points_per_axis=n,
+        units="hbar = k_B = m = omega_A = 1",
+        fig3=FIG3,
+        x64=jaxqtm.x64_enabled(),
+        figures={},
+    )
     t_start = time.time()
     timings = {}
 
@@ -320,17 +407,30 @@ def main(argv=None):
         xx, yy, d = fig3_data(n, wc)
         timings[f"fig3_omega_c={wc}"] = time.time() - t0
         data3[wc] = d
-        _density(axes[0, col], xx, yy, d["Q_PA"], f"({'ab'[col]}) $Q_{{P_A}}$, $\\omega_c={wc:g}$", 2.0, "coolwarm",
-                 r"$Q_{P_A}$", log_norm=True)
+        _density(
+            axes[0, col],
+            xx,
+            yy,
+            d["Q_PA"],
+            f"({'ab'[col]}) $Q_{{P_A}}$, $\\omega_c={wc:g}$",
+            2.0,
+            "coolwarm",
+            r"$Q_{P_A}$",
+            log_norm=True,
+        )
         _density(axes[1, col], xx, yy, d["P_A"], f"({'cd'[col]}) $P_A$, $\\omega_c={wc:g}$", 0.0, "coolwarm", r"$P_A$")
         np.savez(os.path.join(args.out, f"fig3_omega_c_{wc:g}.npz"), Omega=xx, T=yy, **d)
     fig.suptitle(r"Seed 001 fig. 3: $\gamma_2=100$, $\omega_B=0.6$, $\gamma_1=0.01$, $\phi=\pi/2$, $r=0$, $T_1=T_2=T$")
     fig.tight_layout()
     save_figure(fig, args.out, "fig3")  # data: one fig3_omega_c_<wc>.npz per column (above)
-    meta["figures"]["fig3"] = dict(omega_c=[1000.0, 1.2], Omega_range=[1e-2, 1e3], T_range=[1e-2, 2.0],
-                                   violation_fraction={str(wc): float(np.mean(data3[wc]["Q_PA"] < 2)) for wc in data3},
-                                   min_Q_PA={str(wc): float(np.nanmin(data3[wc]["Q_PA"])) for wc in data3},
-                                   bad_points=int(sum(np.sum(data3[wc]["status"] != 0) for wc in data3)))
+    meta["figures"]["fig3"] = dict(
+        omega_c=[1000.0, 1.2],
+        Omega_range=[1e-2, 1e3],
+        T_range=[1e-2, 2.0],
+        violation_fraction={str(wc): float(np.mean(data3[wc]["Q_PA"] < 2)) for wc in data3},
+        min_Q_PA={str(wc): float(np.nanmin(data3[wc]["Q_PA"])) for wc in data3},
+        bad_points=int(sum(np.sum(data3[wc]["status"] != 0) for wc in data3)),
+    )
 
     # --- Fig. 4 -----------------------------------------------------------
     _progress("[fig4] Q_PA/2 vs Pearson coefficient at varying gamma_2")
@@ -345,27 +445,41 @@ def main(argv=None):
     ax.set_title(r"Seed 001 fig. 4: $T=0.1$, $\omega_c=1.2$, $\Omega=200$", fontsize=9)
     fig.tight_layout()
     save_figure(fig, args.out, "fig4", data=dict(gamma2=g2s, Q_PA_half=q2, pearson=c, pearson_like=ct, P_A=pa))
-    meta["figures"]["fig4"] = dict(T=0.1, omega_c=1.2, Omega=200.0, gamma2_range=[1e-2, 1e3],
-                                   Q_PA_half_at_gamma2_max=float(q2[-1]), pearson_at_gamma2_max=float(c[-1]))
+    meta["figures"]["fig4"] = dict(
+        T=0.1,
+        omega_c=1.2,
+        Omega=200.0,
+        gamma2_range=[1e-2, 1e3],
+        Q_PA_half_at_gamma2_max=float(q2[-1]),
+        pearson_at_gamma2_max=float(c[-1]),
+    )
 
     # --- Fig. 2 -----------------------------------------------------------
     _progress("[fig2] eigenvalue of chi'' and Pearson coefficient vs T2")
     ws, eig, t2s, pearson = fig2_data(n)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for g2, (vals, _) in eig.items():
-        axes[0].plot(ws, vals / np.max(np.abs(vals)), label=fr"$\gamma_2={g2:g}$ (normalised)")
+        axes[0].plot(ws, vals / np.max(np.abs(vals)), label=rf"$\gamma_2={g2:g}$ (normalised)")
     axes[0].set_xlabel(r"$\omega/\omega_A$")
     axes[0].set_ylabel(r"finite eigenvalue of $\chi_2''(\omega)$")
     axes[0].legend(fontsize=8)
     for g2, pc in pearson.items():
-        axes[1].semilogx(t2s, pc, label=fr"$\gamma_2={g2:g}$")
+        axes[1].semilogx(t2s, pc, label=rf"$\gamma_2={g2:g}$")
     axes[1].set_xlabel(r"$T_2/\omega_A$")
     axes[1].set_ylabel(r"$\mathcal{C}$")
     axes[1].legend(fontsize=8)
     fig.tight_layout()
-    save_figure(fig, args.out, "fig2", data=dict(omega=ws, T2=t2s,
-                                                 **{f"eig_gamma2_{g:g}": v[0] for g, v in eig.items()},
-                                                 **{f"pearson_gamma2_{g:g}": v for g, v in pearson.items()}))
+    save_figure(
+        fig,
+        args.out,
+        "fig2",
+        data=dict(
+            omega=ws,
+            T2=t2s,
+            **{f"eig_gamma2_{g:g}": v[0] for g, v in eig.items()},
+            **{f"pearson_gamma2_{g:g}": v for g, v in pearson.items()},
+        ),
+    )
 
     # --- Fig. 5 (two temperatures) and 6 (generalised bound) --------------
     n5 = max(16, n // 2)
@@ -376,10 +490,21 @@ def main(argv=None):
     _progress(f"[fig6] Q_PA / V_PA at r = 1/2, {n}x{n}")
     xx6, yy6, d6 = fig6_data(n)
     fig, axes = plt.subplots(2, 2, figsize=(10, 8))
-    _density(axes[0, 0], xx, yy, d5["Q_PA"], r"5(a) $Q_{P_A}$, $\Delta T/\bar T=1.8$", 2.0, "coolwarm", r"$Q_{P_A}$", True)
+    _density(
+        axes[0, 0], xx, yy, d5["Q_PA"], r"5(a) $Q_{P_A}$, $\Delta T/\bar T=1.8$", 2.0, "coolwarm", r"$Q_{P_A}$", True
+    )
     _density(axes[0, 1], xx, yy, d5["P_A"], r"5(b) $P_A$, $\Delta T/\bar T=1.8$", 0.0, "coolwarm", r"$P_A$")
-    _density(axes[1, 0], xx6, yy6, d6["Q_over_V"], r"6(a) $Q_{P_A}/\mathcal{V}_{P_A}$, $r=1/2$", 1.0, "coolwarm",
-             r"$Q/\mathcal{V}$", True)
+    _density(
+        axes[1, 0],
+        xx6,
+        yy6,
+        d6["Q_over_V"],
+        r"6(a) $Q_{P_A}/\mathcal{V}_{P_A}$, $r=1/2$",
+        1.0,
+        "coolwarm",
+        r"$Q/\mathcal{V}$",
+        True,
+    )
     _density(axes[1, 1], xx6, yy6, d6["P_A"], r"6(b) $P_A$, $r=1/2$", 0.0, "coolwarm", r"$P_A$")
     for ax in axes[0]:
         ax.set_ylabel(r"$\bar T/\omega_A$")
@@ -395,14 +520,15 @@ def main(argv=None):
     om8, eta = fig8_data(max(n, 64))
     fig, ax = plt.subplots(figsize=(5, 4))
     for (g2, r), e in eta.items():
-        ax.semilogx(om8, e, label=fr"$\gamma_2={g2:g}$, $r={r:g}$")
+        ax.semilogx(om8, e, label=rf"$\gamma_2={g2:g}$, $r={r:g}$")
     ax.set_xlabel(r"$\Omega/\omega_A$")
     ax.set_ylabel(r"$\eta=-P_A/P_B$")
     ax.legend(fontsize=7)
     ax.set_title(r"Seed 001 fig. 8: $\gamma_1=0.001$, $\omega_c=1.2$, $T=0.1$", fontsize=9)
     fig.tight_layout()
-    save_figure(fig, args.out, "fig8",
-                data=dict(Omega=om8, **{f"eta_gamma2_{g:g}_r_{r:g}": e for (g, r), e in eta.items()}))
+    save_figure(
+        fig, args.out, "fig8", data=dict(Omega=om8, **{f"eta_gamma2_{g:g}_r_{r:g}": e for (g, r), e in eta.items()})
+    )
 
     if args.appendix:
         meta["figures"].update(appendix_figures(args.out, n))

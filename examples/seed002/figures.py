@@ -93,13 +93,19 @@ def claim1(p, out, plt, quick):
         nums[f"side{i + 1}"] = {
             f"max|{a}-{b}| / max|Q_bare| ({q})": float(np.max(np.abs(s[a][q] - s[b][q])) / scale)
             for q in ("dU", "Q", "W")
-            for a, b in (("bare", "interaction"), ("bare", "minimal_dissipation"),
-                         ("interaction", "minimal_dissipation"))}
+            for a, b in (
+                ("bare", "interaction"),
+                ("bare", "minimal_dissipation"),
+                ("interaction", "minimal_dissipation"),
+            )
+        }
     for ax in axes[1]:
         ax.set_xlabel("Ω t / 2π")
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"Claim 1: the three assignments disagree (Δ = {delta}, Γ = {big}, "
-                 f"N1 = N2 = {p['N1']}, T1 = {p['T1']}, T2 = {p['T2']})")
+    fig.suptitle(
+        f"Claim 1: the three assignments disagree (Δ = {delta}, Γ = {big}, "
+        f"N1 = N2 = {p['N1']}, T1 = {p['T1']}, T2 = {p['T2']})"
+    )
     _save(fig, plt, out, "claim1_definitions_disagree", data)
     return nums
 
@@ -109,8 +115,10 @@ def claim2(p, out, plt, quick):
     delta = p["claim2"]["Delta"]
     ratios = p["claim2"]["Gamma_over_Delta"][:2] if quick else p["claim2"]["Gamma_over_Delta"]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
-    data, nums = {}, {"Gamma_over_Delta": [], "max|dUt_I|/max|dUt_1|": [],
-                      "max|dU_md - dUt_1|/max|dUt_1|": [], "Delta/nu1": None}
+    data, nums = (
+        {},
+        {"Gamma_over_Delta": [], "max|dUt_I|/max|dUt_1|": [], "max|dU_md - dUt_1|/max|dUt_1|": [], "Delta/nu1": None},
+    )
     for x in ratios:
         m, nu1 = _model(p, delta, x * delta)
         om = np.hypot(delta, x * delta)
@@ -125,8 +133,7 @@ def claim2(p, out, plt, quick):
         axes[1].plot(om * ts / (2 * np.pi), s["minimal_dissipation"]["dU"] / sc, label=f"Γ/Δ = {x}")
         nums["Gamma_over_Delta"].append(x)
         nums["max|dUt_I|/max|dUt_1|"].append(float(np.max(np.abs(dui)) / sc))
-        nums["max|dU_md - dUt_1|/max|dUt_1|"].append(
-            float(np.max(np.abs(s["minimal_dissipation"]["dU"] - du1)) / sc))
+        nums["max|dU_md - dUt_1|/max|dUt_1|"].append(float(np.max(np.abs(s["minimal_dissipation"]["dU"] - du1)) / sc))
         data[f"t_{x}"] = ts
         data[f"dU1_bare_{x}"] = du1
         data[f"dUI_{x}"] = dui
@@ -138,8 +145,13 @@ def claim2(p, out, plt, quick):
         ax.set_xlabel("Ω t / 2π")
         ax.legend(fontsize=7)
     axes[2].semilogx(nums["Gamma_over_Delta"], nums["max|dUt_I|/max|dUt_1|"], "o-", label="max|ΔŨ_I| / max|ΔŨ₁|")
-    axes[2].semilogx(nums["Gamma_over_Delta"], nums["max|dU_md - dUt_1|/max|dUt_1|"], "s-", color="C3",
-                     label="max|ΔU₁(md) − ΔŨ₁| / max|ΔŨ₁|")
+    axes[2].semilogx(
+        nums["Gamma_over_Delta"],
+        nums["max|dU_md - dUt_1|/max|dUt_1|"],
+        "s-",
+        color="C3",
+        label="max|ΔU₁(md) − ΔŨ₁| / max|ΔŨ₁|",
+    )
     axes[2].set_ylim(0, 1.5 * max(nums["max|dUt_I|/max|dUt_1|"]))
     axes[2].axhline(nums["Delta/nu1"], color="k", ls=":", label="Δ/ν₁ (two-mode closed form)")
     axes[2].set_xlabel("Γ/Δ")
@@ -206,8 +218,14 @@ def claim4(p, out, plt, quick):
     gams = p["claim4"]["Gamma"][:2] if quick else p["claim4"]["Gamma"]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     data = {}
-    nums = {"Gamma": [], "peak k_unif - nu_mean": [], "prediction Omega^2/(2 Delta)": [],
-            "max |work rate|": [], "max |W_md|": [], "max |W_bare|": []}
+    nums = {
+        "Gamma": [],
+        "peak k_unif - nu_mean": [],
+        "prediction Omega^2/(2 Delta)": [],
+        "max |work rate|": [],
+        "max |W_md|": [],
+        "max |W_bare|": [],
+    }
     n1 = p["N1"]
     u = np.ones(n1) / np.sqrt(n1)
     for big in gams:
@@ -248,7 +266,12 @@ def claim4(p, out, plt, quick):
 
 
 DEFAULTS = {
-    "N1": 4, "N2": 4, "omega1": 1.0, "g_intra": 0.01, "T1": 2.0, "T2": 0.5,
+    "N1": 4,
+    "N2": 4,
+    "omega1": 1.0,
+    "g_intra": 0.01,
+    "T1": 2.0,
+    "T2": 0.5,
     "claim1": {"Delta": 0.2, "Gamma": 0.2, "periods": 3},
     "claim2": {"Delta": 0.3, "Gamma_over_Delta": [0.5, 0.2, 0.1, 0.05, 0.02]},
     "claim3": {"Delta": 0.3, "Gamma": [0.08, 0.04, 0.02, 0.01, 0.005], "t_max": 40.0},

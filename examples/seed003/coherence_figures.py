@@ -31,8 +31,8 @@ import jax
 import numpy as np
 
 import jaxqtm  # noqa: F401
-from jaxqtm.plot import figure_script, save_figure
 from jaxqtm import coherence as co
+from jaxqtm.plot import figure_script, save_figure
 
 PARAMS = dict(omega=1.0, gamma=0.7, beta=0.5)
 
@@ -49,10 +49,22 @@ def main(argv=None):
         rep = co.coherence_report(model, rho0, PARAMS["beta"], bohr=bohr)
         j_cf, s_cf = co.two_n_state_closed_form(n, **PARAMS)
         rows.append(
-            [n, rep["rho"]["J"], rep["rho"]["sigma"], rep["sd"]["J"], rep["sd"]["sigma"], rep["A_cl"], rep["A_qm"], j_cf, s_cf]
+            [
+                n,
+                rep["rho"]["J"],
+                rep["rho"]["sigma"],
+                rep["sd"]["J"],
+                rep["sd"]["sigma"],
+                rep["A_cl"],
+                rep["A_qm"],
+                j_cf,
+                s_cf,
+            ]
         )
-        print(f"[coherence.figures] N={n}: J={float(rep['rho']['J']):.6g} sigma={float(rep['rho']['sigma']):.6g} "
-              f"({time.time() - t0:.1f} s)")
+        print(
+            f"[coherence.figures] N={n}: J={float(rep['rho']['J']):.6g} sigma={float(rep['rho']['sigma']):.6g} "
+            f"({time.time() - t0:.1f} s)"
+        )
     d = np.array(rows, dtype=float)
     n, j0, s0, jsd, ssd, acl, aqm, jcf, scf = d.T
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
@@ -73,10 +85,15 @@ def main(argv=None):
     ax[1].set_title("(b) current-dissipation ratio and bounds")
     ax[1].legend(fontsize=7)
     fig.tight_layout()
-    save_figure(fig, args.out, "coherence_2n_model",
-                data=dict(N=n, J_rho0=j0, sigma_rho0=s0, J_sd=jsd, sigma_sd=ssd, A_cl=acl, A_qm=aqm, J_closed=jcf,
-                          sigma_closed=scf),
-                params={**PARAMS, "N": ns, "quick": args.quick})
+    save_figure(
+        fig,
+        args.out,
+        "coherence_2n_model",
+        data=dict(
+            N=n, J_rho0=j0, sigma_rho0=s0, J_sd=jsd, sigma_sd=ssd, A_cl=acl, A_qm=aqm, J_closed=jcf, sigma_closed=scf
+        ),
+        params={**PARAMS, "N": ns, "quick": args.quick},
+    )
     print(f"[coherence.figures] wrote coherence_2n_model.png/.npz/.json to {args.out} ({time.time() - t0:.1f} s)")
     superradiant_engine_figure(args, plt)
     if args.quick:
@@ -97,18 +114,32 @@ def superradiant_engine_figure(args, plt):
     tau_trace = float(taus[i_trace])
     cycle = co.CarnotCycle(tau=tau_trace, **ENGINE)
     curves = co.power_efficiency_curve(cycle, taus, steps=steps)
-    print(f"[coherence.figures] engine curves: {len(taus)} cycle durations x 2 dissipations, steps={steps} "
-          f"({time.time() - t0:.1f} s)")
+    print(
+        f"[coherence.figures] engine curves: {len(taus)} cycle durations x 2 dissipations, steps={steps} "
+        f"({time.time() - t0:.1f} s)"
+    )
     data = {"tau": taus, "steps": steps}
     for name, r in curves.items():
-        for f in ("power", "efficiency", "bound", "bound_classical", "a_mean", "a_cl_mean", "a_qm_mean",
-                  "entropy_production", "q_hot", "ok", "is_engine"):
+        for f in (
+            "power",
+            "efficiency",
+            "bound",
+            "bound_classical",
+            "a_mean",
+            "a_cl_mean",
+            "a_qm_mean",
+            "entropy_production",
+            "q_hot",
+            "ok",
+            "is_engine",
+        ):
             data[f"{name}_{f}"] = np.asarray(getattr(r, f))
         bad = int(np.sum(~np.asarray(r.ok)))
         if bad:
             print(f"[coherence.figures] warning: {bad} {name} points flagged not ok (left out)")
     # one collective cycle: instantaneous CD ratio at the sub-stroke starts
     one = jax.tree_util.tree_map(lambda x: x[i_trace], curves["collective"])
+
     def inst(w, b, rho):
         # one batched eigh only (in entropy_production): A(rho) = A(rho_bd) since c^dag c commutes with H
         model, bohr = co.two_qubit_model(w, b, ENGINE["kappa"])
@@ -131,14 +162,25 @@ def superradiant_engine_figure(args, plt):
         ax[0, 0].plot(eta, p, "o-", color=c, ms=3, label=f"P, {name}")
         ax[0, 0].plot(eta, data[f"{name}_bound"][m], "--", color=c, lw=1, label=f"(A/2) beta_C eta(eta_C-eta), {name}")
         if name == "collective":
-            ax[0, 0].plot(eta, data[f"{name}_bound_classical"][m], ":", color=c, lw=1,
-                          label="(A_cl/2) beta_C eta(eta_C-eta), collective")
+            ax[0, 0].plot(
+                eta,
+                data[f"{name}_bound_classical"][m],
+                ":",
+                color=c,
+                lw=1,
+                label="(A_cl/2) beta_C eta(eta_C-eta), collective",
+            )
         ax[0, 1].semilogx(taus[m], p / data[f"{name}_bound"][m], "o-", color=c, ms=3, label=f"P / bound, {name}")
         if name == "collective":
-            ax[0, 1].semilogx(taus[m], p / data[f"{name}_bound_classical"][m], "s:", color=c, ms=3,
-                              label="P / classical-part bound, collective")
-        ax[1, 1].semilogx(taus, data[f"{name}_a_qm_mean"] / data[f"{name}_a_cl_mean"], "o-", color=c, ms=3,
-                          label=name)
+            ax[0, 1].semilogx(
+                taus[m],
+                p / data[f"{name}_bound_classical"][m],
+                "s:",
+                color=c,
+                ms=3,
+                label="P / classical-part bound, collective",
+            )
+        ax[1, 1].semilogx(taus, data[f"{name}_a_qm_mean"] / data[f"{name}_a_cl_mean"], "o-", color=c, ms=3, label=name)
     ax[0, 0].axvline(eta_c, color="k", lw=0.6)
     ax[0, 0].set_xlabel("efficiency eta")
     ax[0, 0].set_ylabel("power P")
@@ -159,15 +201,28 @@ def superradiant_engine_figure(args, plt):
     ax[1, 1].set_title("(d) cycle-averaged A_qm / A_cl")
     ax[1, 1].legend(fontsize=7)
     fig.tight_layout()
-    save_figure(fig, args.out, "coherence_superradiant_engine", data=data,
-                params={**ENGINE, "tau_min": float(taus[0]), "tau_max": float(taus[-1]), "n_tau": int(taus.size),
-                        "steps": steps, "tau_trace": tau_trace, "quick": args.quick,
-                        "model": "two qubits, H = omega (n1 + n2); collective: J_- = s1^- + s2^- in the triplet "
-                                 "subspace; independent: s1^-, s2^-; rates kappa(1+n_B), kappa n_B; "
-                                 "staircase Carnot cycle"})
-    print(f"[coherence.figures] wrote coherence_superradiant_engine.png/.npz/.json to {args.out} "
-          f"({time.time() - t0:.1f} s)")
-
+    save_figure(
+        fig,
+        args.out,
+        "coherence_superradiant_engine",
+        data=data,
+        params={
+            **ENGINE,
+            "tau_min": float(taus[0]),
+            "tau_max": float(taus[-1]),
+            "n_tau": int(taus.size),
+            "steps": steps,
+            "tau_trace": tau_trace,
+            "quick": args.quick,
+            "model": "two qubits, H = omega (n1 + n2); collective: J_- = s1^- + s2^- in the triplet "
+            "subspace; independent: s1^-, s2^-; rates kappa(1+n_B), kappa n_B; "
+            "staircase Carnot cycle",
+        },
+    )
+    print(
+        f"[coherence.figures] wrote coherence_superradiant_engine.png/.npz/.json to {args.out} "
+        f"({time.time() - t0:.1f} s)"
+    )
 
 
 def superradiant_scaling_figure(args, plt, ns=(1, 2, 4, 8, 16, 32), steps=32):
@@ -177,18 +232,29 @@ def superradiant_scaling_figure(args, plt, ns=(1, 2, 4, 8, 16, 32), steps=32):
     cycle = co.CarnotCycle(tau=10.0, **ENGINE)
     rows = []
     for n in ns:
-        cur = co.power_efficiency_curve(cycle, taus, steps=steps,
-                                        dissipations={"dicke": co.Dicke(n), "indep": co.IndependentQubits(n)})
+        cur = co.power_efficiency_curve(
+            cycle, taus, steps=steps, dissipations={"dicke": co.Dicke(n), "indep": co.IndependentQubits(n)}
+        )
         d, i = cur["dicke"], cur["indep"]
         m = np.asarray(d.is_engine & d.ok)
         p = np.where(m, np.asarray(d.power), -np.inf)
         j = int(np.argmax(p))
         mi = np.asarray(i.is_engine & i.ok)
-        rows.append([n, p[j], float(d.efficiency[j]), np.max(np.where(mi, np.asarray(i.power), -np.inf)),
-                     np.max(np.asarray(d.power / d.bound_classical)[m]), np.max(np.asarray(d.power / d.bound)[m]),
-                     float(d.a_qm_mean[j] / d.a_cl_mean[j])])
-        print(f"[coherence.figures] scaling N={n}: P_max={p[j]:.4g} (independent {rows[-1][3]:.4g}), "
-              f"max P/classical-part bound={rows[-1][4]:.3f} ({time.time() - t0:.1f} s)")
+        rows.append(
+            [
+                n,
+                p[j],
+                float(d.efficiency[j]),
+                np.max(np.where(mi, np.asarray(i.power), -np.inf)),
+                np.max(np.asarray(d.power / d.bound_classical)[m]),
+                np.max(np.asarray(d.power / d.bound)[m]),
+                float(d.a_qm_mean[j] / d.a_cl_mean[j]),
+            ]
+        )
+        print(
+            f"[coherence.figures] scaling N={n}: P_max={p[j]:.4g} (independent {rows[-1][3]:.4g}), "
+            f"max P/classical-part bound={rows[-1][4]:.3f} ({time.time() - t0:.1f} s)"
+        )
     r = np.array(rows, dtype=float)
     fig, ax = plt.subplots(1, 3, figsize=(13, 4))
     ax[0].loglog(r[:, 0], r[:, 1], "o-", label="collective (Dicke)")
@@ -206,12 +272,29 @@ def superradiant_scaling_figure(args, plt, ns=(1, 2, 4, 8, 16, 32), steps=32):
     ax[2].set_xlabel("N qubits")
     ax[2].set_title("(c) A_qm / A_cl at maximum power (collective)")
     fig.tight_layout()
-    save_figure(fig, args.out, "coherence_superradiant_scaling",
-                data=dict(N=r[:, 0], P_max=r[:, 1], eta_at_P_max=r[:, 2], P_max_independent=r[:, 3],
-                          max_P_over_classical_bound=r[:, 4], max_P_over_bound=r[:, 5], A_qm_over_A_cl=r[:, 6],
-                          tau=taus),
-                params={**ENGINE, "N": list(ns), "steps": steps, "tau_min": float(taus[0]), "tau_max": float(taus[-1]),
-                        "n_tau": int(taus.size)})
+    save_figure(
+        fig,
+        args.out,
+        "coherence_superradiant_scaling",
+        data=dict(
+            N=r[:, 0],
+            P_max=r[:, 1],
+            eta_at_P_max=r[:, 2],
+            P_max_independent=r[:, 3],
+            max_P_over_classical_bound=r[:, 4],
+            max_P_over_bound=r[:, 5],
+            A_qm_over_A_cl=r[:, 6],
+            tau=taus,
+        ),
+        params={
+            **ENGINE,
+            "N": list(ns),
+            "steps": steps,
+            "tau_min": float(taus[0]),
+            "tau_max": float(taus[-1]),
+            "n_tau": int(taus.size),
+        },
+    )
     print(f"[coherence.figures] wrote coherence_superradiant_scaling.png/.npz/.json ({time.time() - t0:.1f} s)")
 
 

@@ -18,8 +18,8 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxqtm  # noqa: F401
-from jaxqtm.plot import figure_script, save_figure
 from jaxqtm import fcs, rotor
+from jaxqtm.plot import figure_script, save_figure
 
 MASER = dict(beta_h=0.01, beta_c=1.0, gamma_h=0.01, gamma_c=0.1, omega_h=4.0, omega_c=1.0)
 ROTOR = dict(beta1=0.1, beta_r=0.09, b1=4.0, b2=10.0, g=1.0, chi=0.0, lam=0.1, gamma=5e-5, inertia=1.0)
@@ -76,10 +76,15 @@ def main(argv=None):
     ax[2].set_title("(c) rotor device TUR ratios")
     ax[2].legend()
     fig.tight_layout()
-    save_figure(fig, args.out, "fcs_tur",
-                data=dict(eps=eps, q_maser=q_maser, eps_opt=eps_opt, q_opt=q_opt, ratios=ratios, heat=heat,
-                          q_rotor=q_rot, sigma=sig),
-                params={"maser": MASER, "rotor": ROTOR, "L": L, "quick": args.quick})
+    save_figure(
+        fig,
+        args.out,
+        "fcs_tur",
+        data=dict(
+            eps=eps, q_maser=q_maser, eps_opt=eps_opt, q_opt=q_opt, ratios=ratios, heat=heat, q_rotor=q_rot, sigma=sig
+        ),
+        params={"maser": MASER, "rotor": ROTOR, "L": L, "quick": args.quick},
+    )
     print(f"[fcs.figures] wrote fcs_tur.png/.npz/.json to {args.out} ({time.time() - t0:.1f} s)")
 
 

@@ -48,7 +48,6 @@ def fig2_fig3(out, quick, log, record):
     log(f"fig2/3: {ratios.size} steady states (local ME, L={L}) in {time.perf_counter() - t0:.1f} s")
     q1, q2, w = (np.asarray(x) for x in (r.q_cold, r.q_hot, r.w_q))
     eng = (q1 < 0) & (q2 > 0) & (w < 0)
-    acc = (q1 < 0) & (q2 > 0) & (w > 0)
     ref = (q1 > 0) & (q2 < 0) & (w > 0)
     eta = np.where(eng, -w / q2, np.nan)
     cop = np.where(ref, q1 / w, np.nan)
@@ -95,18 +94,30 @@ def fig2_fig3(out, quick, log, record):
     log("fig2.png, fig3.png written")
     i_eta = int(np.nanargmax(eta)) if np.any(eng) else None
     record["fig2"] = dict(
-        params=FIG2, truncation=L, ratios=ratios.tolist(),
-        engine_to_accelerator=boundary(eng), accelerator_to_refrigerator=boundary(ref),
+        params=FIG2,
+        truncation=L,
+        ratios=ratios.tolist(),
+        engine_to_accelerator=boundary(eng),
+        accelerator_to_refrigerator=boundary(ref),
         max_eta_at=float(ratios[i_eta]) if i_eta is not None else None,
-        max_edge_population=float(np.max(r.edge_population)), all_ok=bool(np.all(r.ok)),
+        max_edge_population=float(np.max(r.edge_population)),
+        all_ok=bool(np.all(r.ok)),
         max_ergotropy_qubit1=float(np.max(np.abs(r.ergotropy_qubit1))),
         max_ergotropy_qubit2=float(np.max(np.abs(r.ergotropy_qubit2))),
     )
     return dict(
-        fig2_ratio=ratios, fig2_q1=q1, fig2_q2=q2, fig2_w=w, fig2_qr=np.asarray(r.q_load),
-        fig2_eta=eta, fig2_cop=cop, fig3_total=np.asarray(r.ergotropy_total),
-        fig3_rotor=np.asarray(r.ergotropy_rotor), fig3_qubits=np.asarray(r.ergotropy_qubits),
-        fig2_lz=np.asarray(r.lz), fig2_edge=np.asarray(r.edge_population),
+        fig2_ratio=ratios,
+        fig2_q1=q1,
+        fig2_q2=q2,
+        fig2_w=w,
+        fig2_qr=np.asarray(r.q_load),
+        fig2_eta=eta,
+        fig2_cop=cop,
+        fig3_total=np.asarray(r.ergotropy_total),
+        fig3_rotor=np.asarray(r.ergotropy_rotor),
+        fig3_qubits=np.asarray(r.ergotropy_qubits),
+        fig2_lz=np.asarray(r.lz),
+        fig2_edge=np.asarray(r.edge_population),
     )
 
 
@@ -135,8 +146,14 @@ def fig4_fig5(out, quick, log, record):
             ka = int(np.argmax(a * Ra + (1 - a) * Ja))
             ax4.plot(J[k], R[k], "o", color=line.get_color())
             ax5.plot(Ja[ka], Ra[ka], "o", color=line5.get_color())
-            best[str(a)] = dict(chi=float(chis[k]), R=float(R[k]), J=float(J[k]),
-                                chi_angular=float(chis[ka]), R_angular=float(Ra[ka]), J_angular=float(Ja[ka]))
+            best[str(a)] = dict(
+                chi=float(chis[k]),
+                R=float(R[k]),
+                J=float(J[k]),
+                chi_angular=float(chis[ka]),
+                R_angular=float(Ra[ka]),
+                J_angular=float(Ja[ka]),
+            )
         rec[str(b2)] = dict(best=best, all_ok=bool(np.all(res.ok)))
         for k in ("R", "J", "R_angular", "J_angular", "q", "q_swap", "lz", "lz_swap"):
             data[f"fig45_{k}_beta2_{b2}"] = np.asarray(getattr(res, k))
@@ -150,8 +167,9 @@ def fig4_fig5(out, quick, log, record):
     save_figure(fig5, out, "fig5")
     log("fig4.png, fig5.png written")
     data["fig45_chi"] = chis
-    record["fig4_fig5"] = dict(params=FIG4, truncation=L, beta2=beta2s, alphas=alphas, results=rec,
-                               cutoff="2 max(B1, B2) = 20")
+    record["fig4_fig5"] = dict(
+        params=FIG4, truncation=L, beta2=beta2s, alphas=alphas, results=rec, cutoff="2 max(B1, B2) = 20"
+    )
     return data
 
 
@@ -186,9 +204,13 @@ def fig6_fig7(out, quick, log, record):
         save_figure(fig, out, name)
         data[f"{name}_pops"] = pops
         data[f"{name}_steady"] = pss
-        record[name] = dict(params=dict(FIG6, gamma=FIG6["gamma"] if load else 0.0), truncation=L,
-                            times=ts.tolist(), steady_state_edge_population=float(pss[0] + pss[-1]),
-                            mean_lz_vs_time=np.asarray(ev.lz).tolist())
+        record[name] = dict(
+            params=dict(FIG6, gamma=FIG6["gamma"] if load else 0.0),
+            truncation=L,
+            times=ts.tolist(),
+            steady_state_edge_population=float(pss[0] + pss[-1]),
+            mean_lz_vs_time=np.asarray(ev.lz).tolist(),
+        )
     data["fig67_l"] = np.arange(-L, L + 1)
     data["fig67_t"] = ts
     log("fig6.png, fig7.png written")
@@ -207,8 +229,12 @@ def fig8(out, quick, log, record):
     ev = evolve_device(p, ts, L)
     log(f"fig8: {ts.size} times, L={L}, in {time.perf_counter() - t0:.1f} s")
     fig, ax = plt.subplots(figsize=(6, 4))
-    for k, lab in [("w_kin", r"$\dot W_{\rm kin}$"), ("w_int", r"$\dot W_{\rm int}$"),
-                   ("w_net", r"$\dot W_{\rm net}$"), ("q_ba", r"$\dot Q_{BA}$")]:
+    for k, lab in [
+        ("w_kin", r"$\dot W_{\rm kin}$"),
+        ("w_int", r"$\dot W_{\rm int}$"),
+        ("w_net", r"$\dot W_{\rm net}$"),
+        ("q_ba", r"$\dot Q_{BA}$"),
+    ]:
         ax.plot(ts[1:], np.asarray(getattr(ev, k))[1:], label=lab)
     ax.plot(ts[1:], -np.asarray(ev.q_load)[1:], "k:", label=r"$-\dot Q_r$")
     ax.set_xscale("log")
@@ -218,10 +244,18 @@ def fig8(out, quick, log, record):
     fig.tight_layout()
     save_figure(fig, out, "fig8")
     log("fig8.png written")
-    record["fig8"] = dict(params=dict(FIG2, beta2=0.08), truncation=L, t_max=float(ts[-1]),
-                          final_w_int=float(ev.w_int[-1]), final_minus_q_load=float(-ev.q_load[-1]),
-                          final_w_kin=float(ev.w_kin[-1]), final_w_net=float(ev.w_net[-1]))
-    return {f"fig8_{k}": np.asarray(getattr(ev, k)) for k in ("w_kin", "w_int", "w_net", "q_ba", "q_load")} | {"fig8_t": ts}
+    record["fig8"] = dict(
+        params=dict(FIG2, beta2=0.08),
+        truncation=L,
+        t_max=float(ts[-1]),
+        final_w_int=float(ev.w_int[-1]),
+        final_minus_q_load=float(-ev.q_load[-1]),
+        final_w_kin=float(ev.w_kin[-1]),
+        final_w_net=float(ev.w_net[-1]),
+    )
+    return {f"fig8_{k}": np.asarray(getattr(ev, k)) for k in ("w_kin", "w_int", "w_net", "q_ba", "q_load")} | {
+        "fig8_t": ts
+    }
 
 
 def main(argv=None):

@@ -108,7 +108,8 @@ from .._numerics import bose, expm
 from .._results import RESULTS, finish, first_failure, is_successful
 from ..lindblad import lindblad_model
 from ..lindblad._linsolve import normalised_lu
-from ._thermo import heat_fluctuation_terms as heat_fluctuation, strictly_diagonal
+from ._thermo import heat_fluctuation_terms as heat_fluctuation
+from ._thermo import strictly_diagonal
 
 # ---------------------------------------------------------------------------
 # operators
@@ -425,7 +426,9 @@ def _violation(cycle: CarnotCycle):
     for name in _POSITIVE + ("hot_fraction",):
         v = getattr(cycle, name)
         bad = bad | ~jnp.isfinite(v) | (v <= 0)
-    return bad | (cycle.hot_fraction >= 1) | (cycle.beta_hot >= cycle.beta_cold) | (cycle.omega_start <= cycle.omega_end)
+    return (
+        bad | (cycle.hot_fraction >= 1) | (cycle.beta_hot >= cycle.beta_cold) | (cycle.omega_start <= cycle.omega_end)
+    )
 
 
 def _schedule(cycle: CarnotCycle, steps: int):
@@ -438,8 +441,10 @@ def _schedule(cycle: CarnotCycle, steps: int):
     omegas = jnp.concatenate([w_hot, w_cold])
     betas = jnp.concatenate([jnp.full(steps, 1.0) * cycle.beta_hot, jnp.full(steps, 1.0) * cycle.beta_cold])
     dts = jnp.concatenate(
-        [jnp.full(steps, 1.0) * cycle.tau * cycle.hot_fraction / steps,
-         jnp.full(steps, 1.0) * cycle.tau * (1.0 - cycle.hot_fraction) / steps]
+        [
+            jnp.full(steps, 1.0) * cycle.tau * cycle.hot_fraction / steps,
+            jnp.full(steps, 1.0) * cycle.tau * (1.0 - cycle.hot_fraction) / steps,
+        ]
     )
     return omegas, betas, dts
 
@@ -570,8 +575,12 @@ def superradiant_engine(
     **Returns:** :class:`EngineResult`.  Differentiable in every field of ``cycle``.
     """
     _validate(cycle, steps)
-    check_type(dissipation, "dissipation", AbstractDissipation,
-               "jaxqtm.coherence dissipation (Collective(), Independent(), Dicke(n), IndependentQubits(n))")
+    check_type(
+        dissipation,
+        "dissipation",
+        AbstractDissipation,
+        "jaxqtm.coherence dissipation (Collective(), Independent(), Dicke(n), IndependentQubits(n))",
+    )
     cycle = jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype=float), cycle)
     return finish(_kernel_jit(cycle, dissipation, steps), throw=throw, what="coherence.superradiant_engine")
 

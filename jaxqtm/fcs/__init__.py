@@ -18,13 +18,25 @@ steady states.
 
 from ._counting import (
     CountingStatistics as CountingStatistics,
+)
+from ._counting import (
     counting_statistics as counting_statistics,
+)
+from ._counting import (
     cumulants_from_liouvillian as cumulants_from_liouvillian,
 )
-from ._currents import CountingSetup as CountingSetup, Currents as Currents, currents as currents
-from ._tur import TURResult as TURResult, tur_ratio as tur_ratio, tur_ratios as tur_ratios
+from ._currents import CountingSetup as CountingSetup
+from ._currents import Currents as Currents
+from ._currents import currents as currents
+from ._tur import TURResult as TURResult
+from ._tur import tur_ratio as tur_ratio
+from ._tur import tur_ratios as tur_ratios
 from .models import (
     random_rate_model as random_rate_model,
+)
+from .models import (
     thermal_qubit as thermal_qubit,
+)
+from .models import (
     three_level_maser as three_level_maser,
 )

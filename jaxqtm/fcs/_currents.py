@@ -84,7 +84,9 @@ def check_currents(model: LindbladModel, cur: Currents, name: str = "currents") 
             if op is None:
                 continue
             if jnp.shape(op) != (model.n, model.n):
-                raise ValueError(f"{name}.weight_operators[{j}] must have shape ({model.n}, {model.n}); got {jnp.shape(op)}")
+                raise ValueError(
+                    f"{name}.weight_operators[{j}] must have shape ({model.n}, {model.n}); got {jnp.shape(op)}"
+                )
             check_hermitian(op, f"{name}.weight_operators[{j}]")
 
 

@@ -71,6 +71,8 @@ def tur_ratios(
     ratio = tur_ratio(mean, noise, sigma)
     result = combine(
         st.result,
-        first_failure((~jnp.all(jnp.isfinite(ratio)), RESULTS.nonfinite), (sigma < -1e-12, RESULTS.second_law_violated)),
+        first_failure(
+            (~jnp.all(jnp.isfinite(ratio)), RESULTS.nonfinite), (sigma < -1e-12, RESULTS.second_law_violated)
+        ),
     )
     return finish(TURResult(mean, noise, sigma, ratio, result), throw=throw, what="fcs.tur_ratios")

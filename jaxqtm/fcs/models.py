@@ -63,9 +63,7 @@ def three_level_maser(
         h, [k(0, 2), k(2, 0), k(0, 1), k(1, 0)], rates, channels=["hot", "hot", "cold", "cold"], heat_energy=h0
     )
     eps = jnp.stack(jnp.broadcast_arrays(-omega_h, omega_h, -omega_c, omega_c)).astype(float)  # energy in per jump
-    weights = jnp.stack(
-        [eps * jnp.array([1.0, 1.0, 0.0, 0.0]), eps * jnp.array([0.0, 0.0, 1.0, 1.0]), eps]
-    )
+    weights = jnp.stack([eps * jnp.array([1.0, 1.0, 0.0, 0.0]), eps * jnp.array([0.0, 0.0, 1.0, 1.0]), eps])
     ent = -jnp.stack(jnp.broadcast_arrays(beta_h, beta_h, beta_c, beta_c)).astype(float) * eps
     return CountingSetup(model, Currents(weights, None, ("Q_h", "Q_c", "P")), Currents(ent[None], None, ("entropy",)))
 

@@ -37,62 +37,133 @@ the full Hamiltonian.
 """
 
 from .._numerics import bose as bose
-from ._blocks import block_eigh as block_eigh, block_eigvalsh as block_eigvalsh
+from ._blocks import block_eigh as block_eigh
+from ._blocks import block_eigvalsh as block_eigvalsh
 from ._equation import (
     AbstractMasterEquation as AbstractMasterEquation,
+)
+from ._equation import (
     GlobalME as GlobalME,
+)
+from ._equation import (
     LocalME as LocalME,
 )
-from ._evolve import Evolution as Evolution, evolve as evolve
+from ._evolve import Evolution as Evolution
+from ._evolve import evolve as evolve
 from ._generator import (
     SectorGenerator as SectorGenerator,
+)
+from ._generator import (
     pairs_gather as pairs_gather,
+)
+from ._generator import (
     pairs_scatter as pairs_scatter,
+)
+from ._generator import (
     sector_generator as sector_generator,
 )
-from ._global import Bath as Bath, global_model as global_model
+from ._global import Bath as Bath
+from ._global import global_model as global_model
 from ._linsolve import (
     AbstractSteadySolver as AbstractSteadySolver,
+)
+from ._linsolve import (
     NormalisedLU as NormalisedLU,
 )
-from ._model import LindbladModel as LindbladModel, from_qutip as from_qutip, lindblad_model as lindblad_model
-from ._sector import charge_blocks as charge_blocks, sector_pairs as sector_pairs
+from ._model import LindbladModel as LindbladModel
+from ._model import from_qutip as from_qutip
+from ._model import lindblad_model as lindblad_model
+from ._sector import charge_blocks as charge_blocks
+from ._sector import sector_pairs as sector_pairs
 from ._space import (
     AbstractSpace as AbstractSpace,
+)
+from ._space import (
     AutoSpace as AutoSpace,
+)
+from ._space import (
     FullSpace as FullSpace,
+)
+from ._space import (
     U1Sector as U1Sector,
 )
 from ._spectral import (
     AbstractSpectralDensity as AbstractSpectralDensity,
+)
+from ._spectral import (
     OhmicCutoff as OhmicCutoff,
+)
+from ._spectral import (
     OhmicExponential as OhmicExponential,
+)
+from ._spectral import (
     thermal_rate as thermal_rate,
 )
-from ._steady import SteadyState as SteadyState, steady_state as steady_state
+from ._steady import SteadyState as SteadyState
+from ._steady import steady_state as steady_state
 from ._thermo import (
     MODES as MODES,
+)
+from ._thermo import (
     channel_rates as channel_rates,
+)
+from ._thermo import (
     channel_table as channel_table,
+)
+from ._thermo import (
     coefficient_of_performance as coefficient_of_performance,
+)
+from ._thermo import (
     dissipator_action as dissipator_action,
+)
+from ._thermo import (
     efficiency as efficiency,
+)
+from ._thermo import (
     energy_rate as energy_rate,
+)
+from ._thermo import (
     entropy_production as entropy_production,
+)
+from ._thermo import (
     entropy_production_from_heat as entropy_production_from_heat,
+)
+from ._thermo import (
     entropy_rate as entropy_rate,
+)
+from ._thermo import (
     ergotropy as ergotropy,
+)
+from ._thermo import (
     heat_flows as heat_flows,
+)
+from ._thermo import (
     operating_mode as operating_mode,
+)
+from ._thermo import (
     partial_trace as partial_trace,
 )
 from .superop import (
     dissipator as dissipator,
+)
+from .superop import (
     hamiltonian_superop as hamiltonian_superop,
+)
+from .superop import (
     liouvillian as liouvillian,
+)
+from .superop import (
     spost as spost,
+)
+from .superop import (
     spre as spre,
+)
+from .superop import (
     sprepost as sprepost,
+)
+from .superop import (
     unvec as unvec,
+)
+from .superop import (
     vec as vec,
 )

@@ -46,8 +46,7 @@ def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()
         outside = float(np.max(np.abs(np.asarray(rw)[mask]))) if mask.any() else 0.0
         if outside > 1e-12:
             raise ValueError(
-                "rho0 has coherences outside the symmetry sector "
-                f"(max {outside:.2e}); use space=FullSpace()"
+                f"rho0 has coherences outside the symmetry sector (max {outside:.2e}); use space=FullSpace()"
             )
     ts_arr = jnp.asarray(ts, jnp.float64)
     if ts_arr.ndim != 1 or ts_arr.shape[0] < 1:

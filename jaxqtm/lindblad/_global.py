@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import equinox as eqx
 import jax
@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._checks import check_finite, check_positive, check_square, check_type
-from .._numerics import after
+from ._blocks import block_eigh
 from ._model import (
     _CDTYPE,
     LindbladModel,
@@ -24,7 +24,6 @@ from ._model import (
     _qobj_to_array,
     _resolve_shifts,
 )
-from ._blocks import block_eigh
 from ._sector import normalize_charges
 from ._sparse import block_cost, conjugate_entries, dense_from_entries, shift_entries
 from ._spectral import AbstractSpectralDensity, thermal_rate
@@ -44,7 +43,6 @@ class Bath(eqx.Module):
     beta: jax.Array | float
     spectral_density: AbstractSpectralDensity
     name: str = eqx.field(static=True, default="bath")
-
 
 
 def cluster_labels(freqs, relevant, tol):
@@ -142,9 +140,7 @@ def global_model(
     vd = jnp.conj(v.T)
     local_ops = [_qobj_to_array(c) if _is_qobj(c) else c for c in _as_ops(local_ops, n)]
     if len(local_rates) != len(local_ops):
-        raise ValueError(
-            f"local_rates has length {len(local_rates)} but there are {len(local_ops)} local_ops"
-        )
+        raise ValueError(f"local_rates has length {len(local_rates)} but there are {len(local_ops)} local_ops")
     if local_channels is None:
         local_channels = [f"local{k}" for k in range(len(local_ops))]
     linferred = []
@@ -236,4 +232,3 @@ def _global_terms(h, bath_ops, betas, sds, q, tol):
         rates.append(thermal_rate(sd, beta, wbar))
         clusters.append(lab)
     return energies, v, tuple(ops), tuple(rates), tuple(clusters)
-

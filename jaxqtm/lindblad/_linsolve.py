@@ -24,7 +24,7 @@ generator the mat-vec is a COO product, so the parameter cotangent is a gather.
 from __future__ import annotations
 
 import abc
-from typing import Callable
+from collections.abc import Callable
 
 import equinox as eqx
 import jax
@@ -43,7 +43,7 @@ class AbstractSteadySolver(eqx.Module):
     atol: eqx.AbstractVar[float]
 
     @abc.abstractmethod
-    def linearise(self, mat, tvec, matvec: Callable | None = None) -> "NormalisedSystem":
+    def linearise(self, mat, tvec, matvec: Callable | None = None) -> NormalisedSystem:
         """Factor ``M + c t t^T`` once; ``matvec`` (default ``mat @ x``) carries the derivative."""
 
 

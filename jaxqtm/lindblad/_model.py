@@ -21,7 +21,7 @@ rate per cluster, clusters are an equivalence relation).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import equinox as eqx
 import jax
@@ -62,9 +62,7 @@ class LindbladModel(eqx.Module):
     @property
     def sparse_ready(self) -> bool:
         """True when the sparse sector assembly applies (charges and all shifts known)."""
-        return bool(self.charges) and len(self.shifts) == len(self.ops) and all(
-            s is not None for s in self.shifts
-        )
+        return bool(self.charges) and len(self.shifts) == len(self.ops) and all(s is not None for s in self.shifts)
 
     @property
     def n(self) -> int:

@@ -33,9 +33,7 @@ def normalize_charges(charges, n: int) -> tuple[tuple[int, ...], ...]:
     if q.ndim == 1:
         q = q[None, :]
     if q.ndim != 2 or q.shape[1] != n:
-        raise ValueError(
-            f"charges must have shape (n,) or (c, n) with n = {n}; got {np.shape(charges)}"
-        )
+        raise ValueError(f"charges must have shape (n,) or (c, n) with n = {n}; got {np.shape(charges)}")
     if not np.all(np.isfinite(q)) or not np.allclose(q, np.round(q)):
         raise ValueError("charges must be finite integers (diagonal quantum numbers)")
     return tuple(tuple(int(v) for v in row) for row in np.round(q).astype(np.int64))

@@ -6,6 +6,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+
 class AbstractSpectralDensity(eqx.Module):
     """A bath spectral density ``J(w)``, extended to ``w < 0`` as an odd function.
 
@@ -58,4 +59,3 @@ def thermal_rate(spectral_density: AbstractSpectralDensity, beta, w):
     """
     x = beta * w
     return spectral_density.over_omega(w) / beta * _x_over_one_minus_exp(x)
-

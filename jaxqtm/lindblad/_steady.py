@@ -16,9 +16,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import check_type
 from .._numerics import after  # serialises LAPACK calls (jaxlib 0.10.2 CPU deadlock)
 from .._results import RESULTS, finish, first_failure, is_successful
-from .._checks import check_type
 from ._blocks import block_eigvalsh
 from ._generator import sector_generator
 from ._linsolve import AbstractSteadySolver, NormalisedLU, sparse_matvec

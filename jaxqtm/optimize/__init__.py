@@ -20,23 +20,55 @@ from .._progress import NoProgressMeter as NoProgressMeter
 from .._progress import TextProgressMeter as TextProgressMeter
 from ._pareto import (
     AbstractScalarisation as AbstractScalarisation,
+)
+from ._pareto import (
     Chebyshev as Chebyshev,
+)
+from ._pareto import (
     EpsilonConstraint as EpsilonConstraint,
+)
+from ._pareto import (
     FrontResult as FrontResult,
+)
+from ._pareto import (
     WeightedSum as WeightedSum,
+)
+from ._pareto import (
     chebyshev_grid as chebyshev_grid,
+)
+from ._pareto import (
     epsilon_grid as epsilon_grid,
+)
+from ._pareto import (
     front_box as front_box,
+)
+from ._pareto import (
     hypervolume_2d as hypervolume_2d,
+)
+from ._pareto import (
     nondominated as nondominated,
+)
+from ._pareto import (
     pareto_front as pareto_front,
+)
+from ._pareto import (
     refine_thresholds as refine_thresholds,
+)
+from ._pareto import (
     warm_start as warm_start,
+)
+from ._pareto import (
     weighted_sum_grid as weighted_sum_grid,
 )
 from ._waveforms import (
     Bounded as Bounded,
+)
+from ._waveforms import (
     FourierWaveform as FourierWaveform,
+)
+from ._waveforms import (
     MonochromaticWaveform as MonochromaticWaveform,
+)
+from ._waveforms import (
     l1_coefficients as l1_coefficients,
 )

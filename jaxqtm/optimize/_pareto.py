@@ -17,7 +17,8 @@ import hashlib
 import json
 import os
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -318,10 +319,14 @@ def _ok_of(ok):
     if items:
         return jnp.all(jnp.stack([jnp.all(is_successful(r)) for r in items]))
     dtype = getattr(ok, "dtype", None)
-    if not (isinstance(ok, (bool, np.bool_)) or (dtype is not None and (jnp.issubdtype(dtype, jnp.bool_)
-                                                                         or jnp.issubdtype(dtype, jnp.integer)))):
-        raise TypeError("the objective's ok must be a boolean (array), a jaxqtm.RESULTS item or a result object "
-                        f"holding one; got {type(ok).__name__}")
+    if not (
+        isinstance(ok, (bool, np.bool_))
+        or (dtype is not None and (jnp.issubdtype(dtype, jnp.bool_) or jnp.issubdtype(dtype, jnp.integer)))
+    ):
+        raise TypeError(
+            "the objective's ok must be a boolean (array), a jaxqtm.RESULTS item or a result object "
+            f"holding one; got {type(ok).__name__}"
+        )
     return jnp.asarray(ok, dtype=bool)
 
 
@@ -411,8 +416,7 @@ def pareto_front(
     segments = min(segments, steps)
     seg_len = [steps // segments + (1 if i < steps % segments else 0) for i in range(segments)]
 
-    cache_key = (objective_fn, init_params_fn, optimizer, n_pts, restarts,
-                 jax.tree_util.tree_structure(scalarisations))
+    cache_key = (objective_fn, init_params_fn, optimizer, n_pts, restarts, jax.tree_util.tree_structure(scalarisations))
     try:
         programs = _PROGRAMS.pop(cache_key, None)  # re-inserted below: least recently used goes first
     except TypeError:  # unhashable callables: no reuse
@@ -429,18 +433,24 @@ def pareto_front(
     state = initial_state(key)
     if init_params is not None:
         p0 = jax.tree_util.tree_map(lambda x, r: jnp.asarray(x, dtype=r.dtype), init_params, state.params)
-        shapes = [(np.shape(a), np.shape(b)) for a, b in zip(jax.tree_util.tree_leaves(p0),
-                                                             jax.tree_util.tree_leaves(state.params))]
+        shapes = [
+            (np.shape(a), np.shape(b))
+            for a, b in zip(jax.tree_util.tree_leaves(p0), jax.tree_util.tree_leaves(state.params))
+        ]
         if any(a != b for a, b in shapes):
             raise ValueError(f"init_params must have leading axes ({n_pts}, {restarts}); got shapes {shapes}")
         state = _State(p0, jax.jit(jax.vmap(jax.vmap(optimizer.init)))(p0), state.step, state.n_bad)
     t_init = time.perf_counter() - t0
 
-
-    cfg = dict(steps=steps, restarts=restarts, segments=segments, n_points=n_pts,
-               key=np.asarray(jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
-                              else key).tolist(),
-               optimizer=type(optimizer).__name__, user=config or {})
+    cfg = dict(
+        steps=steps,
+        restarts=restarts,
+        segments=segments,
+        n_points=n_pts,
+        key=np.asarray(jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) else key).tolist(),
+        optimizer=type(optimizer).__name__,
+        user=config or {},
+    )
     fingerprint = _fingerprint(cfg, state, scalarisations)
     done = 0
     if checkpoint is not None and os.path.exists(checkpoint + ".npz"):
@@ -450,10 +460,20 @@ def pareto_front(
     t_compile = t_init
     t_run = 0.0
     last = None
-    report(dict(task="pareto_front", event="start", segments=segments, steps=steps, n_points=n_pts,
-                restarts=restarts, compile_s=t_compile, resumed_segments=done,
-                message=f"{n_pts} front points x {restarts} restarts, {steps} steps in {segments} segments"
-                        + (f"; resumed {done}/{segments} segments from {checkpoint}" if done else "")))
+    report(
+        dict(
+            task="pareto_front",
+            event="start",
+            segments=segments,
+            steps=steps,
+            n_points=n_pts,
+            restarts=restarts,
+            compile_s=t_compile,
+            resumed_segments=done,
+            message=f"{n_pts} front points x {restarts} restarts, {steps} steps in {segments} segments"
+            + (f"; resumed {done}/{segments} segments from {checkpoint}" if done else ""),
+        )
+    )
     for i in range(done, segments):
         n = seg_len[i]
         if n not in compiled:  # ahead-of-time compilation, timed separately
@@ -472,11 +492,24 @@ def pareto_front(
         if checkpoint is not None:
             _save_checkpoint(checkpoint, state, i + 1, fingerprint, cfg)
         hv_text = "" if not np.isfinite(hv) else f"  HV={hv:.6g}"
-        report(dict(task="pareto_front", event="segment", segment=i + 1, segments=segments, step=hist["step"][-1],
-                    steps=steps, hv=hv, ok=int(ok.sum()), total=ok.size, n_bad=int(np.asarray(state.n_bad).sum()),
-                    wall_s=t_run, compile_s=t_compile,
-                    message=f"segment {i + 1}/{segments}  step {hist['step'][-1]}/{steps}  ok {int(ok.sum())}/{ok.size}"
-                            f"{hv_text}  (run {t_run:.1f} s, compile {t_compile:.1f} s)"))
+        report(
+            dict(
+                task="pareto_front",
+                event="segment",
+                segment=i + 1,
+                segments=segments,
+                step=hist["step"][-1],
+                steps=steps,
+                hv=hv,
+                ok=int(ok.sum()),
+                total=ok.size,
+                n_bad=int(np.asarray(state.n_bad).sum()),
+                wall_s=t_run,
+                compile_s=t_compile,
+                message=f"segment {i + 1}/{segments}  step {hist['step'][-1]}/{steps}  ok {int(ok.sum())}/{ok.size}"
+                f"{hv_text}  (run {t_run:.1f} s, compile {t_compile:.1f} s)",
+            )
+        )
     if last is None:  # resumed from a finished checkpoint: evaluate only
         _, F, ok, sc, aux = run_segment(state, scalarisations, 0)
     else:
@@ -485,15 +518,30 @@ def pareto_front(
     sc = np.where(ok, sc, np.inf)
     front = nondominated(F.reshape(-1, F.shape[-1]), ok.reshape(-1)).reshape(ok.shape)
     cfg["n_bad_steps"] = int(np.asarray(state.n_bad).sum())
-    report(dict(task="pareto_front", event="end", wall_s=t_run, compile_s=t_compile, ok=int(ok.sum()), total=ok.size,
-                n_front=int(front.sum()),
-                message=f"done: {int(front.sum())} front points from {int(ok.sum())}/{ok.size} ok final points "
-                        f"(run {t_run:.1f} s, compile {t_compile:.1f} s)"))
+    report(
+        dict(
+            task="pareto_front",
+            event="end",
+            wall_s=t_run,
+            compile_s=t_compile,
+            ok=int(ok.sum()),
+            total=ok.size,
+            n_front=int(front.sum()),
+            message=f"done: {int(front.sum())} front points from {int(ok.sum())}/{ok.size} ok final points "
+            f"(run {t_run:.1f} s, compile {t_compile:.1f} s)",
+        )
+    )
     return FrontResult(
         params=jax.tree_util.tree_map(np.asarray, state.params),
-        F=F, ok=ok, scalar=sc, best=np.argmin(sc, axis=1), front_mask=front,
+        F=F,
+        ok=ok,
+        scalar=sc,
+        best=np.argmin(sc, axis=1),
+        front_mask=front,
         aux=jax.tree_util.tree_map(np.asarray, aux),
-        history={k: np.asarray(v) for k, v in hist.items()}, compile_s=t_compile, config=cfg,
+        history={k: np.asarray(v) for k, v in hist.items()},
+        compile_s=t_compile,
+        config=cfg,
     )
 
 
@@ -523,10 +571,15 @@ def _build_programs(objective_fn, init_params_fn, optimizer, n_pts, restarts):
         upd, new_opt = optimizer.update(g, st.opt_state, st.params)
         new_params = optax.apply_updates(st.params, upd)
         finite = jnp.isfinite(loss) & jnp.all(
-            jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(g)]))
+            jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(g)])
+        )
         keep = lambda new, old: jax.tree_util.tree_map(lambda a, b: jnp.where(finite, a, b), new, old)
-        return _State(keep(new_params, st.params), keep(new_opt, st.opt_state), st.step + 1,
-                      st.n_bad + (~finite).astype(jnp.int32))
+        return _State(
+            keep(new_params, st.params),
+            keep(new_opt, st.opt_state),
+            st.step + 1,
+            st.n_bad + (~finite).astype(jnp.int32),
+        )
 
     # (points x restarts) flattened to one batch axis; restarts share their point's scalarisation
     def flat(tree):
@@ -577,8 +630,10 @@ def _load_checkpoint(path, state, fingerprint):
     with open(path + ".json") as f:
         meta = json.load(f)
     if meta.get("fingerprint") != fingerprint:
-        raise ValueError(f"checkpoint {path!r} was written by a run with different settings "
-                         "(objective grid, initial state, steps or key); delete it or change checkpoint=")
+        raise ValueError(
+            f"checkpoint {path!r} was written by a run with different settings "
+            "(objective grid, initial state, steps or key); delete it or change checkpoint="
+        )
     data = np.load(path + ".npz")
     leaves, treedef = jax.tree_util.tree_flatten(state)
     new = [jnp.asarray(data[f"arr_{i}"], dtype=np.asarray(x).dtype) for i, x in enumerate(leaves)]

@@ -30,7 +30,6 @@ import jaxqtm.oscillators as osc
 
 from .._checks import check_int, check_positive
 
-
 RHO_MIN = 0.05
 
 
@@ -115,8 +114,12 @@ class FourierWaveform(eqx.Module):
         h, n = self.harmonics, self.n_osc
         # decaying spectrum at start: low harmonics dominate random initial waveforms
         decay = 1.0 / jnp.arange(1, h + 1)[:, None]
-        return dict(a=jax.random.normal(ka, (h, n)) * decay, b=jax.random.normal(kb, (h, n)) * decay,
-                    amp=jnp.full((n,), 0.9), omega=jax.random.uniform(ko, (), minval=-2.0, maxval=2.0))
+        return dict(
+            a=jax.random.normal(ka, (h, n)) * decay,
+            b=jax.random.normal(kb, (h, n)) * decay,
+            amp=jnp.full((n,), 0.9),
+            omega=jax.random.uniform(ko, (), minval=-2.0, maxval=2.0),
+        )
 
     def _raw_signal(self, a, b, theta):
         n = jnp.arange(1, self.harmonics + 1)
@@ -144,9 +147,15 @@ class FourierWaveform(eqx.Module):
         return self._raw_signal(a, b, self.omega(raw) * jnp.asarray(t))
 
     def describe(self) -> dict:
-        return dict(family="fourier", harmonics=self.harmonics, n_osc=self.n_osc, g_max=self.g_max,
-                    grid=self.m, omega_range=[self.omega_range.lo, self.omega_range.hi],
-                    omega_log=self.omega_range.log)
+        return dict(
+            family="fourier",
+            harmonics=self.harmonics,
+            n_osc=self.n_osc,
+            g_max=self.g_max,
+            grid=self.m,
+            omega_range=[self.omega_range.lo, self.omega_range.hi],
+            omega_log=self.omega_range.log,
+        )
 
 
 class MonochromaticWaveform(eqx.Module):
@@ -168,9 +177,11 @@ class MonochromaticWaveform(eqx.Module):
 
     def init(self, key):
         kp, ko = jax.random.split(key)
-        return dict(amp=jnp.full((self.n_osc,), 0.9),
-                    phase=jax.random.uniform(kp, (self.n_osc - 1,), minval=-jnp.pi, maxval=jnp.pi),
-                    omega=jax.random.uniform(ko, (), minval=-2.0, maxval=2.0))
+        return dict(
+            amp=jnp.full((self.n_osc,), 0.9),
+            phase=jax.random.uniform(kp, (self.n_osc - 1,), minval=-jnp.pi, maxval=jnp.pi),
+            omega=jax.random.uniform(ko, (), minval=-2.0, maxval=2.0),
+        )
 
     def weights(self, raw):
         if self.equal_amplitudes:
@@ -191,9 +202,14 @@ class MonochromaticWaveform(eqx.Module):
         return self.weights(raw)[None, :] * jnp.cos(ph)
 
     def describe(self) -> dict:
-        return dict(family="monochromatic", n_osc=self.n_osc, g_max=self.g_max,
-                    omega_range=[self.omega_range.lo, self.omega_range.hi], omega_log=self.omega_range.log,
-                    equal_amplitudes=self.equal_amplitudes)
+        return dict(
+            family="monochromatic",
+            n_osc=self.n_osc,
+            g_max=self.g_max,
+            omega_range=[self.omega_range.lo, self.omega_range.hi],
+            omega_log=self.omega_range.log,
+            equal_amplitudes=self.equal_amplitudes,
+        )
 
 
 def l1_coefficients(raw, g_max):

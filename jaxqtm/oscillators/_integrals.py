@@ -113,8 +113,7 @@ def _k12(w, t1, t2, omega):
     return 2.0 * na + 2.0 * nb + 4.0 * na * nb
 
 
-def k12_quadrature(r: PoleSum, t1, t2, omega, r_direct=None, *, nodes=TS_NODES, level=TS_LEVEL,
-                   tail_level=ES_LEVEL):
+def k12_quadrature(r: PoleSum, t1, t2, omega, r_direct=None, *, nodes=TS_NODES, level=TS_LEVEL, tail_level=ES_LEVEL):
     """int dw R(w) [coth((w+Omega)/2T1) coth(w/2T2) - 1] for any T1, T2 (see notes above).
 
     ``r_direct(ws) -> (M, *batch)`` optionally evaluates R on real nodes from its factors.
@@ -154,8 +153,11 @@ def k12_quadrature(r: PoleSum, t1, t2, omega, r_direct=None, *, nodes=TS_NODES, 
     lo, hi = breaks[:-1], breaks[1:]
     length = hi - lo
     # nodes measured from the nearer end keep full relative precision near each breakpoint
-    xs = jnp.where(left[None, :] <= 0.5, lo[:, None] + length[:, None] * left[None, :],
-                   hi[:, None] - length[:, None] * right[None, :])
+    xs = jnp.where(
+        left[None, :] <= 0.5,
+        lo[:, None] + length[:, None] * left[None, :],
+        hi[:, None] - length[:, None] * right[None, :],
+    )
     ws_panel = (length[:, None] * wts[None, :]).reshape(-1)
     xe, we = _exp_sinh_unit(tail_level, nodes)
     scale = jnp.maximum(jnp.maximum(t1, t2), 1e-300)
@@ -166,4 +168,3 @@ def k12_quadrature(r: PoleSum, t1, t2, omega, r_direct=None, *, nodes=TS_NODES, 
     vals = integrand(xs_all)
     total = jnp.tensordot(weights, vals, axes=(0, 0))
     return total + sub_exact
-

@@ -106,8 +106,9 @@ class TanhSinh(AbstractNoiseIntegral):
         check_positive(self.tail_level, "TanhSinh.tail_level")
 
     def integral(self, r, t1, t2, omega, direct=None):
-        return I.k12_quadrature(r, t1, t2, omega, direct, nodes=self.nodes, level=self.level,
-                                tail_level=self.tail_level)
+        return I.k12_quadrature(
+            r, t1, t2, omega, direct, nodes=self.nodes, level=self.level, tail_level=self.tail_level
+        )
 
 
 class Auto(AbstractNoiseIntegral):

@@ -94,5 +94,6 @@ def _asymptotic_coefficients(machine: OscillatorMachine) -> AsymptoticCoefficien
     valid = machine.valid()
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in fields]))
     fields = [jnp.where(valid, x, jnp.nan) for x in fields]
-    return AsymptoticCoefficients(*fields, result=first_failure((~valid, RESULTS.invalid_parameters),
-                                                                  (~finite, RESULTS.nonfinite)))
+    return AsymptoticCoefficients(
+        *fields, result=first_failure((~valid, RESULTS.invalid_parameters), (~finite, RESULTS.nonfinite))
+    )

@@ -22,7 +22,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from .._checks import as_float as _as_float, check_finite, check_positive, concrete
+from .._checks import as_float as _as_float
+from .._checks import check_finite, check_positive, concrete
 
 
 class Drive(eqx.Module):
@@ -118,9 +119,13 @@ class FourierDrive(Drive):
 
     def validate(self, n_osc):
         if self.a.shape != self.b.shape:
-            raise ValueError(f"Fourier coefficients a and b must have the same shape, got {self.a.shape} and {self.b.shape}")
+            raise ValueError(
+                f"Fourier coefficients a and b must have the same shape, got {self.a.shape} and {self.b.shape}"
+            )
         if self.a.shape[1] != n_osc:
-            raise ValueError(f"Fourier coefficients must have shape (H, {n_osc}) (harmonics x oscillators), got {self.a.shape}")
+            raise ValueError(
+                f"Fourier coefficients must have shape (H, {n_osc}) (harmonics x oscillators), got {self.a.shape}"
+            )
         check_finite(self.a, "a")
         check_finite(self.b, "b")
         a, b = concrete(self.a), concrete(self.b)

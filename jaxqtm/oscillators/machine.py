@@ -38,7 +38,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array
 
-from .._checks import as_float as _as_float, check_positive, check_type
+from .._checks import as_float as _as_float
+from .._checks import check_positive, check_type
 from .._results import RESULTS, codes, finish, first_failure, is_successful, message, name_of
 from . import _integrals as I
 from ._noise import AbstractNoiseIntegral, Auto
@@ -128,9 +129,16 @@ class Observables(eqx.Module):
             for j, m in enumerate(lab):
                 if j >= i:
                     out[f"xx_{l}{m}"] = float(self.xx[i, j])
-        out.update(P=float(self.P), J1=float(self.J1), J2=float(self.J2), Sdot=float(self.Sdot),
-                   D_P=float(self.D_P), Q_P=float(self.Q_P), eta_heat=float(self.eta_heat),
-                   first_law_residual=float(self.first_law_residual))
+        out.update(
+            P=float(self.P),
+            J1=float(self.J1),
+            J2=float(self.J2),
+            Sdot=float(self.Sdot),
+            D_P=float(self.D_P),
+            Q_P=float(self.Q_P),
+            eta_heat=float(self.eta_heat),
+            first_law_residual=float(self.first_law_residual),
+        )
         if n == 2:
             out["pearson_C"] = float(self.pearson[0, 1])
             out["pearson_like_C_tilde"] = float(self.pearson_like[0, 1])
@@ -261,8 +269,7 @@ def _observables(machine: OscillatorMachine, drive: Drive, omega, noise: Abstrac
     n, f, phi = drive.harmonics(omega)
 
     # the powers and, by forward-mode differentiation in Omega (weights included), dP_l/dOmega
-    (p0, dp), (dp0_do, ddp_do) = jax.jvp(lambda om: _powers(rat, t1, t2, drive, om), (omega,),
-                                         (jnp.ones_like(omega),))
+    (p0, dp), (dp0_do, ddp_do) = jax.jvp(lambda om: _powers(rat, t1, t2, drive, om), (omega,), (jnp.ones_like(omega),))
     p_l = p0 + dp
     dpdo = dp0_do + ddp_do
 
@@ -304,8 +311,27 @@ def _observables(machine: OscillatorMachine, drive: Drive, omega, noise: Abstrac
     eta_heat = jnp.where((p_tot < 0) & (j_hot > 0), -p_tot / j_hot, jnp.nan)
 
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in (p_l, j1, d_l, d_p, xx, dpdo)]))
-    fields = (p0, dp, p_l, p_tot, j1, j2, sdot, d_l, d_p, q_l, q_p, v_l, dpdo, xx, pearson, pearson_like,
-              jnp.asarray(eta_work), eta_heat, first_law)
+    fields = (
+        p0,
+        dp,
+        p_l,
+        p_tot,
+        j1,
+        j2,
+        sdot,
+        d_l,
+        d_p,
+        q_l,
+        q_p,
+        v_l,
+        dpdo,
+        xx,
+        pearson,
+        pearson_like,
+        jnp.asarray(eta_work),
+        eta_heat,
+        first_law,
+    )
     # flagged points carry NaN, never silent numbers
     fields = [jnp.where(valid, x, jnp.nan) for x in fields]
     result = first_failure((~valid, RESULTS.invalid_parameters), (~finite, RESULTS.nonfinite))
@@ -315,8 +341,9 @@ def _observables(machine: OscillatorMachine, drive: Drive, omega, noise: Abstrac
 _observables_jit = eqx.filter_jit(_observables)
 
 
-def observables(machine: OscillatorMachine, drive: Drive, omega_drive, *,
-                noise: AbstractNoiseIntegral = Auto(), throw: bool = True) -> Observables:
+def observables(
+    machine: OscillatorMachine, drive: Drive, omega_drive, *, noise: AbstractNoiseIntegral = Auto(), throw: bool = True
+) -> Observables:
     """Every period-averaged observable of the driven oscillator machine at one parameter point.
 
     **Arguments:**

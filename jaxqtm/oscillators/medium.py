@@ -56,8 +56,12 @@ class WorkingMedium(eqx.Module):
     def __init__(self, omega, gamma2, configuration: AbstractConfiguration = Joint()):
         self.omega = jnp.asarray(omega, dtype=float)
         self.gamma2 = jnp.asarray(gamma2, dtype=jnp.result_type(float))
-        check_type(configuration, "configuration", AbstractConfiguration,
-                   "jaxqtm.oscillators.Joint() or jaxqtm.oscillators.Independent()")
+        check_type(
+            configuration,
+            "configuration",
+            AbstractConfiguration,
+            "jaxqtm.oscillators.Joint() or jaxqtm.oscillators.Independent()",
+        )
         self.configuration = configuration
 
     @property
@@ -78,8 +82,10 @@ class WorkingMedium(eqx.Module):
         check_positive(self.gamma2, "gamma2", allow_zero=True)
         g2 = concrete(self.gamma2)
         if g2 is not None and np.any(g2 == 0):
-            raise ValueError("gamma2 = 0 is outside its allowed range > 0: without the static bath the "
-                             "oscillators have no steady state")
+            raise ValueError(
+                "gamma2 = 0 is outside its allowed range > 0: without the static bath the "
+                "oscillators have no steady state"
+            )
         om = concrete(self.omega)
         if om is None:
             return
@@ -223,4 +229,3 @@ class WorkingMedium(eqx.Module):
         """Eigenvalues and eigenvectors of the real symmetric matrix chi''(w) (seed 001, fig. 2a)."""
         c = jnp.imag(self.chi(w + 0j))
         return jnp.linalg.eigh(0.5 * (c + c.T))
-

@@ -20,8 +20,9 @@ import equinox as eqx
 import jax.numpy as jnp
 from jaxtyping import Array
 
+from .._checks import as_float as _as_float
+from .._checks import check_positive, concrete
 from ._polesum import PoleSum, imag_part, real_part
-from .._checks import as_float as _as_float, check_positive, concrete
 
 
 class SpectralDensity(eqx.Module):

@@ -15,21 +15,41 @@ the chunking strategies of ``jaxqtm.sweep`` (``EnergeticsOptions(chunk=Fixed(64)
 
 from ._dynamics import (
     TimeLocalGenerator as TimeLocalGenerator,
+)
+from ._dynamics import (
     correlation_matrix as correlation_matrix,
+)
+from ._dynamics import (
     time_local_generator as time_local_generator,
 )
 from ._energetics import (
     Assignment as Assignment,
+)
+from ._energetics import (
     Energetics as Energetics,
+)
+from ._energetics import (
     EnergeticsOptions as EnergeticsOptions,
+)
+from ._energetics import (
     SideEnergetics as SideEnergetics,
+)
+from ._energetics import (
     energetics as energetics,
+)
+from ._energetics import (
     failure_report as failure_report,
 )
 from ._model import (
     ReservoirModel as ReservoirModel,
+)
+from ._model import (
     all_to_all as all_to_all,
+)
+from ._model import (
     all_to_all_scales as all_to_all_scales,
+)
+from ._model import (
     reservoir_model as reservoir_model,
 )
 from ._weak import weak_coupling_heat as weak_coupling_heat

@@ -100,12 +100,14 @@ def _run_chunked(kernel, model, times, chunk: AbstractChunking, *static):
         # traced inputs: the program is compiled here, outside the user's trace; under vmap the
         # budget is per batch member)
         stand_in = jax.tree_util.tree_map(lambda x: np.zeros(np.shape(x), x.dtype), model)
-        ma = _chunked.lower(stand_in, np.zeros((size,), times.dtype), kernel=kernel, size=size,
-                            static=static).compile().memory_analysis()
+        ma = (
+            _chunked.lower(stand_in, np.zeros((size,), times.dtype), kernel=kernel, size=size, static=static)
+            .compile()
+            .memory_analysis()
+        )
         if ma is None:  # a backend without memory analysis: the per-time arrays only
             return size * _point_bytes(model)
-        return int(ma.argument_size_in_bytes + ma.output_size_in_bytes + ma.temp_size_in_bytes
-                   - ma.alias_size_in_bytes)
+        return int(ma.argument_size_in_bytes + ma.output_size_in_bytes + ma.temp_size_in_bytes - ma.alias_size_in_bytes)
 
     size = chunk.choose(int(times.shape[0]), measure=measure, point_bytes=lambda: _point_bytes(model))
     return _chunked(model, times, kernel=kernel, size=int(size), static=static)
@@ -129,8 +131,10 @@ def _finish(out, *, throw: bool, what: str, report):
     if throw and not is_traced(out.result):
         text = report(out)
         if text:
-            raise ResultError(f"{what} failed:\n{text}\nPass throw=False to get the flagged result instead "
-                              "(its .result and .ok say which times failed).")
+            raise ResultError(
+                f"{what} failed:\n{text}\nPass throw=False to get the flagged result instead "
+                "(its .result and .ok say which times failed)."
+            )
         return out
     return finish(out, throw=throw, what=what)
 
@@ -160,8 +164,13 @@ def _full_blocks(h, gamma0, ts):
 def _side_local(blocks, gamma0, sx):
     u, hu, hhu, gam, gamd = blocks
     return _SideLocal(
-        G=u[:, sx, sx], Gd=-1j * hu[:, sx, sx], Gdd=-hhu[:, sx, sx],
-        gam=gam[:, sx, sx], gamd=gamd[:, sx, sx], gam0=gamma0[sx, sx])
+        G=u[:, sx, sx],
+        Gd=-1j * hu[:, sx, sx],
+        Gdd=-hhu[:, sx, sx],
+        gam=gam[:, sx, sx],
+        gamd=gamd[:, sx, sx],
+        gam0=gamma0[sx, sx],
+    )
 
 
 def _generator_matrices(loc: _SideLocal, tol):
@@ -227,8 +236,9 @@ def _check_ts(ts):
         d = np.diff(np.asarray(ts))
         if np.any(d < 0):
             i = int(np.flatnonzero(d < 0)[0])
-            raise ValueError(f"ts must be non-decreasing; ts[{i}] = {float(ts[i]):.6g} > ts[{i + 1}] = "
-                             f"{float(ts[i + 1]):.6g}")
+            raise ValueError(
+                f"ts must be non-decreasing; ts[{i}] = {float(ts[i]):.6g} > ts[{i + 1}] = {float(ts[i + 1]):.6g}"
+            )
     return ts
 
 
@@ -260,8 +270,15 @@ def _correlation_kernel(model, tc):
     return jnp.swapaxes(jnp.einsum("tij,jk,tlk->til", u, gamma0, jnp.conj(u)), -1, -2)
 
 
-def time_local_generator(model: ReservoirModel, ts, side: int, *, singular_tol: float = 1e-7,
-                         chunk: AbstractChunking = ArrayBudget(), throw: bool = True) -> TimeLocalGenerator:
+def time_local_generator(
+    model: ReservoirModel,
+    ts,
+    side: int,
+    *,
+    singular_tol: float = 1e-7,
+    chunk: AbstractChunking = ArrayBudget(),
+    throw: bool = True,
+) -> TimeLocalGenerator:
     """Exact time-local generator (minimal-dissipation form) of reservoir ``side`` at ``ts``.
 
     **Arguments:** ``model`` (:class:`ReservoirModel`), ``ts`` (nt,) non-negative times,
@@ -279,8 +296,12 @@ def time_local_generator(model: ReservoirModel, ts, side: int, *, singular_tol: 
     _check_singular_tol(singular_tol)
     k, a, b, smin, code = _run_chunked(_generator_kernel, model, ts, chunk, side, singular_tol)
     gen = TimeLocalGenerator(ts=ts, k=k, loss=a, gain=b, sigma_min=smin, result=from_codes(code))
-    return _finish(gen, throw=throw, what="time_local_generator",
-                   report=lambda g: "\n".join(_time_report(g.ts, codes(g.result), f"side {side}")))
+    return _finish(
+        gen,
+        throw=throw,
+        what="time_local_generator",
+        report=lambda g: "\n".join(_time_report(g.ts, codes(g.result), f"side {side}")),
+    )
 
 
 def _generator_kernel(model, tc, side, tol):
@@ -292,6 +313,7 @@ def _generator_kernel(model, tc, side, tol):
     m = ok[:, None, None]
     k, a, b = (jnp.where(m, x, jnp.nan) for x in (k, a, b))
     finite = jnp.all(jnp.isfinite(k) & jnp.isfinite(a) & jnp.isfinite(b), axis=(-2, -1))
-    res = first_failure((~jnp.isfinite(smin), RESULTS.nonfinite), (~ok, RESULTS.singular_generator),
-                        (~finite, RESULTS.nonfinite))
+    res = first_failure(
+        (~jnp.isfinite(smin), RESULTS.nonfinite), (~ok, RESULTS.singular_generator), (~finite, RESULTS.nonfinite)
+    )
     return k, a, b, smin, codes(res)

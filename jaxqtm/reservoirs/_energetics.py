@@ -159,8 +159,9 @@ def _pointwise(model, h, gamma0, tc, tol):
     return out, (u1, u2, ui)
 
 
-def energetics(model: ReservoirModel, ts, *, options: EnergeticsOptions = EnergeticsOptions(),
-               throw: bool = True) -> Energetics:
+def energetics(
+    model: ReservoirModel, ts, *, options: EnergeticsOptions = EnergeticsOptions(), throw: bool = True
+) -> Energetics:
     """Exact energetics of two interacting bosonic reservoirs from a product thermal state.
 
     **Arguments:**
@@ -218,7 +219,7 @@ def _assemble(model, ts, res, bare, options):
     sides = {}
     # Delta Ut relative to t = 0 (not to ts[0]):
     u10 = _tr(model.h1, gamma0[: model.n1, : model.n1])
-    u20 = _tr(model.h2, gamma0[model.n1:, model.n1:])
+    u20 = _tr(model.h2, gamma0[model.n1 :, model.n1 :])
     d1, d2, di = u1 - u10, u2 - u20, ui  # Ut_I(0) = 0 for a product state
     for side in (1, 2):
         umd, hr, wr, smin, ok = point[side]
@@ -244,11 +245,21 @@ def _assemble(model, ts, res, bare, options):
         residual = jnp.where(md_ok, dumd - q - w, nan)
         values = jax.tree_util.tree_leaves((a_bare, a_int, md, u_md, hr_md, wr_md, smin, residual))
         finite = jnp.all(jnp.stack([jnp.isfinite(x) for x in values]), axis=0)
-        result = first_failure((~jnp.isfinite(smin), RESULTS.nonfinite), (~md_ok, RESULTS.singular_generator),
-                               (~finite, RESULTS.nonfinite))
-        sides[side] = SideEnergetics(bare=a_bare, interaction=a_int, minimal_dissipation=md, U_md=u_md,
-                                     heat_rate_md=hr_md, work_rate_md=wr_md, sigma_min=smin,
-                                     first_law_residual=residual, result=result, singular_tol=options.singular_tol)
+        result = first_failure(
+            (~jnp.isfinite(smin), RESULTS.nonfinite), (~md_ok, RESULTS.singular_generator), (~finite, RESULTS.nonfinite)
+        )
+        sides[side] = SideEnergetics(
+            bare=a_bare,
+            interaction=a_int,
+            minimal_dissipation=md,
+            U_md=u_md,
+            heat_rate_md=hr_md,
+            work_rate_md=wr_md,
+            sigma_min=smin,
+            first_law_residual=residual,
+            result=result,
+            singular_tol=options.singular_tol,
+        )
     bare_ok = jnp.isfinite(u1) & jnp.isfinite(u2) & jnp.isfinite(ui)
     result = combine(sides[1].result, sides[2].result, first_failure((~bare_ok, RESULTS.nonfinite)))
     return Energetics(ts=ts, U1=u1, U2=u2, UI=ui, side1=sides[1], side2=sides[2], result=result)
@@ -277,7 +288,8 @@ def failure_report(result: Energetics) -> str:
                 + (f": t = {shown}" if bad.size else " (between output times)")
                 + f"; minimal-dissipation heat/work undefined (set to NaN) at the {int(sing.sum())} output time(s) "
                 f"from t = {ts[np.argmax(sing)]:.6g} on (min sigma_min(G) at output times = "
-                f"{np.nanmin(np.asarray(s.sigma_min)):.3e})")
+                f"{np.nanmin(np.asarray(s.sigma_min)):.3e})"
+            )
         lines += _time_report(ts, np.where(sing, 0, code), name)  # the other codes
     code = np.asarray(codes(result.result))
     if code.any() and not lines:  # only the bare energies failed

@@ -89,7 +89,8 @@ def reservoir_model(h1, h2, g, T1, T2) -> ReservoirModel:
             if emin <= 0:
                 raise ValueError(
                     f"{hn} must be positive definite for a thermal state at {name} = {float(t):.6g} > 0 "
-                    f"(its lowest eigenvalue is {emin:.6g}); use {name} = 0 for the vacuum")
+                    f"(its lowest eigenvalue is {emin:.6g}); use {name} = 0 for the vacuum"
+                )
     return ReservoirModel(h1, h2, g, T1, T2)
 
 

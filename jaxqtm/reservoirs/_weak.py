@@ -25,8 +25,7 @@ def weak_coupling_heat(model: ReservoirModel, ts, side: int):
     """Second-order (weak-coupling) heat of reservoir ``side`` at times ``ts``: shape (nt,)."""
     ts = _check_ts(ts)
     _check_side(side)
-    hx, hy, tx, ty = ((model.h1, model.h2, model.T1, model.T2) if side == 1
-                      else (model.h2, model.h1, model.T2, model.T1))
+    hx, hy, tx, ty = (model.h1, model.h2, model.T1, model.T2) if side == 1 else (model.h2, model.h1, model.T2, model.T1)
     cpl = model.g if side == 1 else jnp.conj(model.g.T)
     ex, vx = jnp.linalg.eigh(hx)
     ey, vy = jnp.linalg.eigh(hy)

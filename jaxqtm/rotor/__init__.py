@@ -13,19 +13,43 @@
 
 from ._device import (
     DeviceResult as DeviceResult,
+)
+from ._device import (
     Rectification as Rectification,
+)
+from ._device import (
     evolve_device as evolve_device,
+)
+from ._device import (
     rectification as rectification,
+)
+from ._device import (
     solve_device as solve_device,
 )
 from ._model import (
     RotorParams as RotorParams,
+)
+from ._model import (
     angular_momentum_current as angular_momentum_current,
-    currents as currents,
+)
+from ._model import (
     check_truncation as check_truncation,
+)
+from ._model import (
+    currents as currents,
+)
+from ._model import (
     hamiltonian_parts as hamiltonian_parts,
+)
+from ._model import (
     load_operators as load_operators,
+)
+from ._model import (
     operators as operators,
+)
+from ._model import (
     rotor_model as rotor_model,
+)
+from ._model import (
     validate_params as validate_params,
 )

@@ -100,9 +100,7 @@ def _observables(p, truncation, model, rho, local, dep=None):
     names = ("hamiltonian",) + model.channel_names
     table = channel_table(model, rho, [e_heat, hi, h, o["lz2"], o["lz"], h0])
     col = {k: i for i, k in enumerate(names)}
-    r_heat, r_int, r_full, r_lz2, r_lz, r_h0 = (
-        {k: table[j, col[k]] for k in names} for j in range(6)
-    )
+    r_heat, r_int, r_full, r_lz2, r_lz, r_h0 = ({k: table[j, col[k]] for k in names} for j in range(6))
     q_cold, q_hot = r_heat["cold"], r_heat["hot"]
     has_load = "load" in model.channels
     q_load = r_h0["load"] if has_load else jnp.zeros(())
@@ -235,7 +233,9 @@ def solve_device(
     if shape == ():
         res = _device_kernel(params, truncation, equation, tol)
     else:
-        flat = jax.tree_util.tree_map(lambda v: jnp.broadcast_to(jnp.asarray(v, jnp.float64), shape).reshape(-1), params)
+        flat = jax.tree_util.tree_map(
+            lambda v: jnp.broadcast_to(jnp.asarray(v, jnp.float64), shape).reshape(-1), params
+        )
         kernel = functools.partial(_device_kernel, truncation=truncation, equation=equation, edge_tol=tol)
         # local and global ME alike: one vmapped kernel (the global builder works on
         # the charge blocks with fixed shapes: block eigh, eigen-operator entries and
@@ -344,6 +344,7 @@ def evolve_device(
     o = operators(truncation)
     d = 2 * truncation + 1
     if rho0 is None:
+
         def qubit(beta, b):
             w = jnp.array([jnp.exp(-beta * b), jnp.exp(beta * b)])
             return jnp.diag(w / jnp.sum(w))

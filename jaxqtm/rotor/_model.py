@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import as_float, check_int, check_positive, check_range, check_type
+from .._checks import as_float, check_int, check_range, check_type
 from .._numerics import bose
 from ..fcs import CountingSetup, Currents
 from ..lindblad import (
@@ -73,15 +73,23 @@ class RotorParams(eqx.Module):
     gamma: jax.Array = eqx.field(default=5e-5, converter=as_float)
     inertia: jax.Array = eqx.field(default=1.0, converter=as_float)
 
-    def swapped(self) -> "RotorParams":
+    def swapped(self) -> RotorParams:
         """The same device with the two qubit-bath temperatures exchanged."""
         return eqx.tree_at(lambda p: (p.beta1, p.beta2), self, (self.beta2, self.beta1))
 
 
 # allowed ranges: (lo, lo_open); chi also has hi = 1
 _RANGES = dict(
-    b1=(0.0, True), b2=(0.0, True), beta1=(0.0, True), beta2=(0.0, True), beta_r=(0.0, True),
-    inertia=(0.0, True), g=(0.0, False), gamma=(0.0, False), lam=(None, False), chi=(-1.0, False),
+    b1=(0.0, True),
+    b2=(0.0, True),
+    beta1=(0.0, True),
+    beta2=(0.0, True),
+    beta_r=(0.0, True),
+    inertia=(0.0, True),
+    g=(0.0, False),
+    gamma=(0.0, False),
+    lam=(None, False),
+    chi=(-1.0, False),
 )
 
 
@@ -221,8 +229,14 @@ def rotor_model(
         ch = ["cold", "cold", "hot", "hot", *lch]
         # heat of the local (collision-model) ME is measured with the bare H_S0 (eq. 18)
         return lindblad_model(
-            h, ops, rates, channels=ch, charges=o["charges"], dims=o["dims"],
-            shifts=[None] * 4 + lsh, heat_energy=h0,
+            h,
+            ops,
+            rates,
+            channels=ch,
+            charges=o["charges"],
+            dims=o["dims"],
+            shifts=[None] * 4 + lsh,
+            heat_energy=h0,
         )
     cutoff = 2.0 * jnp.maximum(p.b1, p.b2) if equation.cutoff is None else equation.cutoff
     baths = [
@@ -258,9 +272,7 @@ def currents(params: RotorParams, truncation: int) -> CountingSetup:
     weights = jnp.array([[1.0, 1.0, 0, 0, 0, 0], [0, 0, 1.0, 1.0, 0, 0], [0, 0, 0, 0, 1.0, 1.0]])
     p = params
     ent = -jnp.stack(jnp.broadcast_arrays(p.beta1, p.beta1, p.beta2, p.beta2, p.beta_r, p.beta_r))
-    return CountingSetup(
-        model, Currents(weights, wops, ("Q_1", "Q_2", "Q_r")), Currents(ent[None], wops, ("entropy",))
-    )
+    return CountingSetup(model, Currents(weights, wops, ("Q_1", "Q_2", "Q_r")), Currents(ent[None], wops, ("entropy",)))
 
 
 def angular_momentum_current() -> Currents:

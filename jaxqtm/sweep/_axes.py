@@ -14,8 +14,10 @@ def _as_values(name, v):
     if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
         raise ValueError(f"sweep parameter {name!r} must be numeric, got dtype {a.dtype}")
     if a.ndim == 0:
-        raise ValueError(f"sweep parameter {name!r} must have a leading sweep axis (shape (n, ...)), got a scalar; "
-                         "pass constants through `fixed=`")
+        raise ValueError(
+            f"sweep parameter {name!r} must have a leading sweep axis (shape (n, ...)), got a scalar; "
+            "pass constants through `fixed=`"
+        )
     if a.shape[0] == 0:
         raise ValueError(f"sweep parameter {name!r} has no values (length 0); it needs length >= 1")
     if np.issubdtype(a.dtype, np.floating):
@@ -27,8 +29,9 @@ def _as_values(name, v):
 
 def _check_name(name):
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
-        raise ValueError(f"sweep parameter names must be Python identifiers (they become keyword arguments), "
-                         f"got {name!r}")
+        raise ValueError(
+            f"sweep parameter names must be Python identifiers (they become keyword arguments), got {name!r}"
+        )
 
 
 class Zip:
@@ -111,8 +114,11 @@ class Grid:
 
     def describe(self) -> dict:
         """JSON-serialisable description (every parameter value)."""
-        return dict(shape=list(self.shape), dims=list(self.dims),
-                    axes=[{k: _jsonable(v) for k, v in z.values.items()} | {"__dim__": z.name} for z in self.axes])
+        return dict(
+            shape=list(self.shape),
+            dims=list(self.dims),
+            axes=[{k: _jsonable(v) for k, v in z.values.items()} | {"__dim__": z.name} for z in self.axes],
+        )
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()

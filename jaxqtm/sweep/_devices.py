@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import abc
 from typing import Any
-from typing import Any
 
 import equinox as eqx
 import jax
@@ -87,5 +86,6 @@ def as_devices(devices) -> AbstractDevices:
         return devices
     if isinstance(devices, jax.sharding.Mesh):
         return MeshDevices(devices)
-    raise TypeError("devices must be SingleDevice(), AllDevices(), MeshDevices(mesh) or a jax.sharding.Mesh; "
-                    f"got {devices!r}")
+    raise TypeError(
+        f"devices must be SingleDevice(), AllDevices(), MeshDevices(mesh) or a jax.sharding.Mesh; got {devices!r}"
+    )

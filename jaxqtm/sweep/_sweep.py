@@ -9,7 +9,8 @@ import json
 import os
 import shutil
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -109,8 +110,10 @@ class SweepResult:
         for k, v in list(self.arrays.items()):
             data[f"out_{k}" if k in taken else k] = v
         data["result"], data["ok"] = self.codes, self.ok
-        data = {k: (self.dims + tuple(f"{k}_dim{j}" for j in range(np.ndim(v) - nd)), np.asarray(v))
-                for k, v in data.items()}
+        data = {
+            k: (self.dims + tuple(f"{k}_dim{j}" for j in range(np.ndim(v) - nd)), np.asarray(v))
+            for k, v in data.items()
+        }
         coords = {}
         for p, (dim, vals) in self.coords.items():
             coords[p] = ((dim,) + tuple(f"{p}_dim{j}" for j in range(vals.ndim - 1)), vals)
@@ -123,7 +126,9 @@ class SweepResult:
         for k in list(ds.variables):
             v = ds[k]
             if np.iscomplexobj(v.values):
-                ds = ds.drop_vars(k).assign({f"{k}_real": (v.dims, v.values.real), f"{k}_imag": (v.dims, v.values.imag)})
+                ds = ds.drop_vars(k).assign(
+                    {f"{k}_real": (v.dims, v.values.real), f"{k}_imag": (v.dims, v.values.imag)}
+                )
             elif v.dtype == bool:
                 ds[k] = v.astype(np.int8)
             elif v.dtype == np.int64:
@@ -136,15 +141,19 @@ def load(out) -> SweepResult:
     """Load a finished sweep written by ``sweep(..., out=out)`` (arrays memory-mapped)."""
     with open(os.path.join(out, "meta.json")) as fh:
         meta = json.load(fh)
-    arrays = {k: np.load(os.path.join(out, "arrays", f"{k}.npy"), mmap_mode="r").reshape(meta["outputs"][k]["shape"])
-              for k in meta["output_names"]}
+    arrays = {
+        k: np.load(os.path.join(out, "arrays", f"{k}.npy"), mmap_mode="r").reshape(meta["outputs"][k]["shape"])
+        for k in meta["output_names"]
+    }
     codes = np.load(os.path.join(out, "arrays", f"{RESULT_FILE}.npy")).reshape(meta["grid"]["shape"])
     coords = {}
     for ax in meta["grid"]["axes"]:
         for k, v in ax.items():
             if k != "__dim__":
-                coords[k] = (ax["__dim__"], np.asarray(v) if not isinstance(v, dict) else
-                             np.asarray(v["real"]) + 1j * np.asarray(v["imag"]))
+                coords[k] = (
+                    ax["__dim__"],
+                    np.asarray(v) if not isinstance(v, dict) else np.asarray(v["real"]) + 1j * np.asarray(v["imag"]),
+                )
     return SweepResult(arrays, codes, coords, tuple(meta["grid"]["dims"]), meta)
 
 
@@ -304,8 +313,9 @@ def sweep(
     if clash:
         raise ValueError(f"parameters both swept and fixed: {sorted(clash)}")
     try:
-        fixed_json = json.loads(json.dumps({k: _jsonable(v) if isinstance(v, (np.ndarray, jax.Array)) else v
-                                            for k, v in fixed.items()}))
+        fixed_json = json.loads(
+            json.dumps({k: _jsonable(v) if isinstance(v, (np.ndarray, jax.Array)) else v for k, v in fixed.items()})
+        )
     except TypeError as e:
         raise ValueError(f"fixed parameters must be JSON-serialisable numbers, lists or strings: {e}") from None
     if not isinstance(chunk, AbstractChunking):
@@ -329,8 +339,10 @@ def sweep(
     jitted = jax.jit(batched) if sh is None else jax.jit(batched, in_shardings=(sh,), out_shardings=sh)
 
     def specs(size):
-        return {k: jax.ShapeDtypeStruct((size,) + v.shape[1:], jax.dtypes.canonicalize_dtype(v.dtype), sharding=sh)
-                for k, (_, v) in params.items()}
+        return {
+            k: jax.ShapeDtypeStruct((size,) + v.shape[1:], jax.dtypes.canonicalize_dtype(v.dtype), sharding=sh)
+            for k, (_, v) in params.items()
+        }
 
     compile_s = [0.0]
     local: dict = {}  # this call's programs (also for kernels that cannot be cached across calls)
@@ -340,8 +352,12 @@ def sweep(
         if size in local:
             return local[size]
         try:
-            key = (fn, json.dumps(fixed_json, sort_keys=True),
-                   tuple((k, s.shape, str(s.dtype)) for k, s in specs(size).items()), placement_key)
+            key = (
+                fn,
+                json.dumps(fixed_json, sort_keys=True),
+                tuple((k, s.shape, str(s.dtype)) for k, s in specs(size).items()),
+                placement_key,
+            )
             hash(key)
         except TypeError:  # unhashable kernel object: no caching
             key = None
@@ -353,8 +369,9 @@ def sweep(
         compile_s[0] += time.perf_counter() - t0
         try:
             m = compiled.memory_analysis()
-            nbytes = int(m.argument_size_in_bytes + m.output_size_in_bytes + m.temp_size_in_bytes
-                         - m.alias_size_in_bytes)
+            nbytes = int(
+                m.argument_size_in_bytes + m.output_size_in_bytes + m.temp_size_in_bytes - m.alias_size_in_bytes
+            )
         except Exception:  # noqa: BLE001 - backend without memory analysis: outputs+arguments size
             nbytes = -1
         if nbytes < 0:
@@ -384,8 +401,10 @@ def sweep(
             with open(mpath) as fh:
                 manifest = json.load(fh)
             if {k: manifest.get(k) for k in identity} != identity:
-                raise ValueError(f"out={out!r} holds a different sweep (grid, fixed parameters, kernel or format "
-                                 "differ); use another directory or resume=False to overwrite it")
+                raise ValueError(
+                    f"out={out!r} holds a different sweep (grid, fixed parameters, kernel or format "
+                    "differ); use another directory or resume=False to overwrite it"
+                )
         elif writer:
             for sub in ("chunks", "arrays"):
                 shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
@@ -399,13 +418,21 @@ def sweep(
         size = int(manifest["chunk_size"])
         batch = -(-size // ndev) * ndev
     else:
-        batch = chunk.choose(n, measure=lambda s: compile_at(s)[1], point_bytes=point_bytes, n_devices=ndev,
-                             devices=devs)
+        batch = chunk.choose(
+            n, measure=lambda s: compile_at(s)[1], point_bytes=point_bytes, n_devices=ndev, devices=devs
+        )
         size = batch
         if out is not None and writer:
-            _atomic_json(os.path.join(out, "manifest.json"),
-                         identity | dict(chunk_size=size, n_points=n, shape=list(grid.shape),
-                                         created=datetime.datetime.now(datetime.timezone.utc).isoformat()))
+            _atomic_json(
+                os.path.join(out, "manifest.json"),
+                identity
+                | dict(
+                    chunk_size=size,
+                    n_points=n,
+                    shape=list(grid.shape),
+                    created=datetime.datetime.now(datetime.UTC).isoformat(),
+                ),
+            )
     compiled, nbytes = compile_at(batch)
     n_chunks = -(-n // size)
 
@@ -425,8 +452,9 @@ def sweep(
     def alloc(name, shape, dtype):
         if out is not None and writer:
             os.makedirs(os.path.join(out, "arrays"), exist_ok=True)
-            return np.lib.format.open_memmap(os.path.join(out, "arrays", f"{name}.npy"), mode="w+",
-                                             dtype=dtype, shape=(n,) + shape)
+            return np.lib.format.open_memmap(
+                os.path.join(out, "arrays", f"{name}.npy"), mode="w+", dtype=dtype, shape=(n,) + shape
+            )
         return np.empty((n,) + shape, dtype)
 
     bufs = {nm: alloc(nm, s, d) for nm, (s, d) in leaf_specs.items()}
@@ -453,14 +481,27 @@ def sweep(
         raise ResultError(
             f"sweep point {tuple(int(i) for i in idx)} ({point}) failed: {name_of(k)}: {message(k)} "
             f"({bad.size} failed point(s) in its chunk of {st.size}). Pass throw=False to get the flagged "
-            "result instead (SweepResult.result / .ok say which points failed).")
+            "result instead (SweepResult.result / .ok say which points failed)."
+        )
 
     resumed = [i for i in range(n_chunks) if done(i)]
     resumed_note = f"; resumed {len(resumed)}/{n_chunks} finished chunks from {out}" if resumed else ""
-    report(dict(task="sweep", event="start", n_points=n, n_chunks=n_chunks, chunk_size=size, n_devices=ndev,
-                compile_s=compile_s[0], bytes_per_chunk=nbytes, resumed_chunks=len(resumed), out=out,
-                message=f"{n} points in {n_chunks} chunks of {size} on {ndev} device(s); compiled in "
-                        f"{compile_s[0]:.1f} s, {nbytes / 2**20:.2f} MiB per chunk per device" + resumed_note))
+    report(
+        dict(
+            task="sweep",
+            event="start",
+            n_points=n,
+            n_chunks=n_chunks,
+            chunk_size=size,
+            n_devices=ndev,
+            compile_s=compile_s[0],
+            bytes_per_chunk=nbytes,
+            resumed_chunks=len(resumed),
+            out=out,
+            message=f"{n} points in {n_chunks} chunks of {size} on {ndev} device(s); compiled in "
+            f"{compile_s[0]:.1f} s, {nbytes / 2**20:.2f} MiB per chunk per device" + resumed_note,
+        )
+    )
 
     def put(a):
         if sh is None:
@@ -522,11 +563,28 @@ def sweep(
         rate = computed_points / max(elapsed, 1e-9)
         n_failed = int(np.sum(st != 0))
         eta = (n - done_points) / max(rate, 1e-30)
-        report(dict(task="sweep", event="chunk", chunk=i, n_chunks=n_chunks, done_points=done_points, n_points=n,
-                    elapsed_s=elapsed, points_per_s=rate, failed=err is not None, n_failed=n_failed,
-                    message=f"chunk {i + 1}/{n_chunks}  {done_points}/{n} points  {rate:.0f} points/s  eta {eta:.0f} s"
-                            + ("  (FAILED: the chunk raised)" if err is not None else
-                               f"  ({n_failed} failed points)" if n_failed else "")))
+        report(
+            dict(
+                task="sweep",
+                event="chunk",
+                chunk=i,
+                n_chunks=n_chunks,
+                done_points=done_points,
+                n_points=n,
+                elapsed_s=elapsed,
+                points_per_s=rate,
+                failed=err is not None,
+                n_failed=n_failed,
+                message=f"chunk {i + 1}/{n_chunks}  {done_points}/{n} points  {rate:.0f} points/s  eta {eta:.0f} s"
+                + (
+                    "  (FAILED: the chunk raised)"
+                    if err is not None
+                    else f"  ({n_failed} failed points)"
+                    if n_failed
+                    else ""
+                ),
+            )
+        )
     run_s = time.perf_counter() - t_run
 
     shape = grid.shape
@@ -540,18 +598,24 @@ def sweep(
         jax_version=jax.__version__,
         jaxlib_version=getattr(__import__("jaxlib"), "__version__", "?"),
         x64=bool(jax.config.jax_enable_x64),
-        created=datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        created=datetime.datetime.now(datetime.UTC).isoformat(),
         kernel=identity["kernel"],
         grid=grid.describe(),
         fixed=fixed_json,
         output_names=names,
         outputs={nm: dict(shape=list(shape + s), dtype=str(d)) for nm, (s, d) in leaf_specs.items()},
         results=result_names,
-        chunk=dict(strategy=repr(chunk), size=size, batch=batch, n_chunks=n_chunks, bytes_per_chunk_per_device=nbytes,
-                   memory_budget=budget),
+        chunk=dict(
+            strategy=repr(chunk),
+            size=size,
+            batch=batch,
+            n_chunks=n_chunks,
+            bytes_per_chunk_per_device=nbytes,
+            memory_budget=budget,
+        ),
         devices=[str(d) for d in devs],
-        placement=type(placement).__name__ + ("" if mesh is None else f"(axis_names={tuple(mesh.axis_names)}, "
-                                                                      f"shape={tuple(mesh.devices.shape)})"),
+        placement=type(placement).__name__
+        + ("" if mesh is None else f"(axis_names={tuple(mesh.axis_names)}, shape={tuple(mesh.devices.shape)})"),
         sharded=sh is not None,
         process_count=jax.process_count(),
         resumed_chunks=len(resumed),
@@ -559,8 +623,12 @@ def sweep(
         result_file=f"arrays/{RESULT_FILE}.npy",
         result_codes=result_table(),
         result_counts=counts,
-        timing=dict(compile_s=compile_s[0], run_s=run_s, points_computed=computed_points,
-                    points_per_s=computed_points / max(run_s, 1e-9)),
+        timing=dict(
+            compile_s=compile_s[0],
+            run_s=run_s,
+            points_computed=computed_points,
+            points_per_s=computed_points / max(run_s, 1e-9),
+        ),
     )
     result = SweepResult(arrays, codes, {k: (d, v) for k, (d, v) in params.items()}, grid.dims, meta, treedef)
     if out is not None and writer:
@@ -570,8 +638,15 @@ def sweep(
         _atomic_json(os.path.join(out, "meta.json"), meta)
         if netcdf:
             result.to_netcdf(os.path.join(out, "result.nc"))
-    report(dict(task="sweep", event="end", run_s=run_s, result_counts=counts,
-                message=f"done in {run_s:.1f} s; results {{{', '.join(f'{k}: {v}' for k, v in counts.items())}}}"))
+    report(
+        dict(
+            task="sweep",
+            event="end",
+            run_s=run_s,
+            result_counts=counts,
+            message=f"done in {run_s:.1f} s; results {{{', '.join(f'{k}: {v}' for k, v in counts.items())}}}",
+        )
+    )
     return result
 
 

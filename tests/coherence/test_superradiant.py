@@ -27,11 +27,13 @@ def _nb(beta, w):
 def _schedule_np(c, steps):
     s = (np.arange(steps) + 0.5) / steps
     r = c.beta_hot / c.beta_cold
-    w = np.concatenate([c.omega_start + (c.omega_end - c.omega_start) * s,
-                        r * (c.omega_end + (c.omega_start - c.omega_end) * s)])
+    w = np.concatenate(
+        [c.omega_start + (c.omega_end - c.omega_start) * s, r * (c.omega_end + (c.omega_start - c.omega_end) * s)]
+    )
     b = np.concatenate([np.full(steps, c.beta_hot), np.full(steps, c.beta_cold)])
-    dt = np.concatenate([np.full(steps, c.tau * c.hot_fraction / steps),
-                         np.full(steps, c.tau * (1 - c.hot_fraction) / steps)])
+    dt = np.concatenate(
+        [np.full(steps, c.tau * c.hot_fraction / steps), np.full(steps, c.tau * (1 - c.hot_fraction) / steps)]
+    )
     return w, b, dt
 
 
@@ -53,8 +55,13 @@ def _independent_reference(c, steps):
     pint = pbar * dt + (p[:-1] - pbar) * (1 - decay) / gam
     a_int = 2 * w**2 * (c.kappa * (n + 1) * pint + c.kappa * n * (dt - pint))
     qh, qc = heat[:steps].sum(), heat[steps:].sum()
-    return dict(power=(qh + qc) / c.tau, efficiency=(qh + qc) / qh, q_hot=qh, a_mean=a_int.sum() / c.tau,
-                a_cl_mean=a_int.sum() / c.tau)
+    return dict(
+        power=(qh + qc) / c.tau,
+        efficiency=(qh + qc) / qh,
+        q_hot=qh,
+        a_mean=a_int.sum() / c.tau,
+        a_cl_mean=a_int.sum() / c.tau,
+    )
 
 
 def _collective_reference(c, steps):
@@ -89,12 +96,14 @@ def _collective_reference(c, steps):
         a_tot += w[k] ** 2 * (gd * 2 * (pt + p2) + gu * 2 * (p0 + pt))  # <J+J-> = 2 on |T0>, |ee>
         a_cl += w[k] ** 2 * (gd * (pt + 2 * p2) + gu * (2 * p0 + pt))  # rho_sd: |T0> -> (|ge>,|eg>)/2
     qh, qc = heat[:steps].sum(), heat[steps:].sum()
-    return dict(power=(qh + qc) / c.tau, efficiency=(qh + qc) / qh, q_hot=qh, a_mean=a_tot / c.tau,
-                a_cl_mean=a_cl / c.tau)
+    return dict(
+        power=(qh + qc) / c.tau, efficiency=(qh + qc) / qh, q_hot=qh, a_mean=a_tot / c.tau, a_cl_mean=a_cl / c.tau
+    )
 
 
-CYCLE = co.CarnotCycle(beta_hot=0.5, beta_cold=1.2, omega_start=2.0, omega_end=0.8, kappa=KAPPA, tau=7.0,
-                       hot_fraction=0.4)
+CYCLE = co.CarnotCycle(
+    beta_hot=0.5, beta_cold=1.2, omega_start=2.0, omega_end=0.8, kappa=KAPPA, tau=7.0, hot_fraction=0.4
+)
 
 
 @pytest.mark.parametrize("name", ["collective", "independent"])
@@ -109,9 +118,11 @@ def test_engine_against_rate_equations(name):
     # first law (quench works summed independently of the heats) and second law
     assert abs(float(r.work - r.work_direct)) < 1e-13
     assert float(r.entropy_production) > 0
-    np.testing.assert_allclose(float(r.entropy_production),
-                               CYCLE.beta_cold * float(r.q_hot) * (float(r.eta_carnot) - float(r.efficiency)),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        float(r.entropy_production),
+        CYCLE.beta_cold * float(r.q_hot) * (float(r.eta_carnot) - float(r.efficiency)),
+        rtol=1e-12,
+    )
     if name == "independent":
         assert abs(float(r.a_qm_mean)) < 1e-14  # A_qm = 0: the classical (SST) bound is recovered
         assert float(r.bound) == pytest.approx(float(r.bound_classical), rel=1e-13)
@@ -211,8 +222,10 @@ def test_collective_operators_are_davies_components():
     coupling = np.kron(sx, np.eye(2)) + np.kron(np.eye(2), sx)
     davies = jl.global_model(model.hamiltonian, [jl.Bath((coupling,), beta, Flat(KAPPA))])
     np.testing.assert_allclose(
-        np.asarray(jl.sector_generator(davies, ()).total()) @ np.kron(np.asarray(davies.basis).conj().T, np.asarray(davies.basis).T),
-        np.kron(np.asarray(davies.basis).conj().T, np.asarray(davies.basis).T) @ np.asarray(jl.liouvillian(model.hamiltonian, model.ops, model.rates)),
+        np.asarray(jl.sector_generator(davies, ()).total())
+        @ np.kron(np.asarray(davies.basis).conj().T, np.asarray(davies.basis).T),
+        np.kron(np.asarray(davies.basis).conj().T, np.asarray(davies.basis).T)
+        @ np.asarray(jl.liouvillian(model.hamiltonian, model.ops, model.rates)),
         atol=1e-13,
     )
     assert sorted(np.asarray(bohr).tolist()) == [-omega, omega]
@@ -268,14 +281,17 @@ def _continuous_ramp_qutip(c, diss, n_t=201, cycles=4):
     kinds = np.asarray(diss.jump_operators()[1])  # +1 lowering, -1 raising
     num = qutip.Qobj(np.asarray(h1), dims=dims)
     r = c.beta_hot / c.beta_cold
-    strokes = [(c.beta_hot, c.omega_start, c.omega_end, c.tau * c.hot_fraction),
-               (c.beta_cold, r * c.omega_end, r * c.omega_start, c.tau * (1 - c.hot_fraction))]
+    strokes = [
+        (c.beta_hot, c.omega_start, c.omega_end, c.tau * c.hot_fraction),
+        (c.beta_cold, r * c.omega_end, r * c.omega_start, c.tau * (1 - c.hot_fraction)),
+    ]
     v = np.asarray(diss.subspace())
     rho = qutip.Qobj(v @ v.T / v.shape[1], dims=dims)  # maximally mixed in the engine's subspace
     opts = {"atol": 1e-12, "rtol": 1e-10, "nsteps": 100000}
     for _ in range(cycles):
         qs = []
         for b, wa, wb, dur in strokes:
+
             def w(t, wa=wa, wb=wb, dur=dur):
                 return wa + (wb - wa) * t / dur
 
@@ -448,9 +464,12 @@ def test_many_qubit_superradiant_engine_beats_classical_part_bound():
     """N = 32: A_qm > 2 A_cl and P exceeds (A_cl/2) beta_C eta(eta_C - eta), never (A/2) ...; independent = N x one."""
     taus = np.geomspace(0.05, 50.0, 16)
     n = 32
-    cur = co.power_efficiency_curve(CYCLE, taus, steps=16,
-                                    dissipations={"d": co.Dicke(n), "i": co.IndependentQubits(n),
-                                                  "one": co.IndependentQubits(1)})
+    cur = co.power_efficiency_curve(
+        CYCLE,
+        taus,
+        steps=16,
+        dissipations={"d": co.Dicke(n), "i": co.IndependentQubits(n), "one": co.IndependentQubits(1)},
+    )
     d, i, one = cur["d"], cur["i"], cur["one"]
     eng = np.asarray(d.is_engine)
     assert np.all(np.asarray(d.ok)) and eng.sum() >= 6

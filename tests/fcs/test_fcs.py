@@ -74,8 +74,14 @@ def _setup(name):
 
 @pytest.mark.parametrize(
     "name",
-    ["thermal_qubit", "driven_qubit", "maser", "random_quantum", "rotor_L2",
-     pytest.param("rotor_L3", marks=pytest.mark.slow)],
+    [
+        "thermal_qubit",
+        "driven_qubit",
+        "maser",
+        "random_quantum",
+        "rotor_L2",
+        pytest.param("rotor_L3", marks=pytest.mark.slow),
+    ],
 )
 def test_mean_and_noise_vs_qutip(name):
     model, cur = _setup(name)
@@ -164,8 +170,10 @@ def test_global_model_energy_current_vs_qutip():
     s1p = np.kron([[0, 1], [0, 0]], np.eye(2))
     s2p = np.kron(np.eye(2), [[0, 1], [0, 0]])
     h = 1.0 * s1p @ s1p.T + 1.3 * s2p @ s2p.T + 0.2 * (s1p @ s2p.T + s2p @ s1p.T)
-    baths = [jl.Bath((s1p.T, s1p), 1.0, jl.OhmicCutoff(0.05, 5.0), name="cold"),
-             jl.Bath((s2p.T, s2p), 0.3, jl.OhmicCutoff(0.08, 5.0), name="hot")]
+    baths = [
+        jl.Bath((s1p.T, s1p), 1.0, jl.OhmicCutoff(0.05, 5.0), name="cold"),
+        jl.Bath((s2p.T, s2p), 0.3, jl.OhmicCutoff(0.08, 5.0), name="hot"),
+    ]
     model = jl.global_model(h, baths)
     hw = np.asarray(model.hamiltonian)
     cur = fcs.currents(np.array([[1.0, 1.0, 0, 0], [0, 0, 1.0, 1.0]]), weight_operators=[hw] * 4)
@@ -181,8 +189,9 @@ def test_global_model_energy_current_vs_qutip():
             jrates.append(float(rate[mask][0]))
             jw.append(1.0 if k < 2 else 0.0)
     jw = np.asarray(jw)
-    mean, noise, _ = qutip_current_noise(hw, np.stack(jops), np.asarray(jrates), np.stack([jw, 1 - jw]),
-                                         weight_operators=[hw] * len(jops))
+    mean, noise, _ = qutip_current_noise(
+        hw, np.stack(jops), np.asarray(jrates), np.stack([jw, 1 - jw]), weight_operators=[hw] * len(jops)
+    )
     assert bool(st.ok)
     np.testing.assert_allclose(np.asarray(st.mean), mean, rtol=1e-8)
     np.testing.assert_allclose(np.diagonal(np.asarray(st.noise)), noise, rtol=1e-8)
@@ -287,7 +296,9 @@ def test_validation_errors_name_the_parameter():
     with pytest.raises(TypeError, match="model must be a jaxqtm.lindblad.LindbladModel"):
         fcs.counting_statistics(jnp.eye(2), cur)
     with pytest.raises(ValueError, match=r"currents.weight_operators\[0\] must be Hermitian"):
-        fcs.counting_statistics(model, fcs.currents([[1.0, 1.0]], weight_operators=[jnp.array([[0, 1.0], [0, 0]]), None]))
+        fcs.counting_statistics(
+            model, fcs.currents([[1.0, 1.0]], weight_operators=[jnp.array([[0, 1.0], [0, 0]]), None])
+        )
     with pytest.raises(ValueError, match="currents.weights.* must be finite"):
         fcs.counting_statistics(model, fcs.currents([[1.0, jnp.nan]]))
     with pytest.raises(ValueError, match="entropy must be one current"):

@@ -108,7 +108,10 @@ def test_time_evolution_vs_qutip_and_long_time_limit():
     ts = np.linspace(0.0, 5.0, 11)
     ev = jl.evolve(m, rho0, ts)
     ref = qt.mesolve(
-        qt.Qobj(h), qt.Qobj(rho0), ts, [np.sqrt(r) * qt.Qobj(c) for r, c in zip(rates, ops)],
+        qt.Qobj(h),
+        qt.Qobj(rho0),
+        ts,
+        [np.sqrt(r) * qt.Qobj(c) for r, c in zip(rates, ops)],
         options={"atol": 1e-12, "rtol": 1e-10},
     )
     for k in range(len(ts)):
@@ -233,8 +236,7 @@ def test_degenerate_bohr_frequencies_are_grouped():
 def _flow_local(theta):
     w1, j, r = theta
     h, s1p, s2p, q = two_qubits(w1=w1, j=j)
-    m = jl.lindblad_model(h, [s1p, s1p.T, s2p, s2p.T], [0.1, r, 0.3, 0.05],
-                          channels=["a", "a", "b", "b"], charges=q)
+    m = jl.lindblad_model(h, [s1p, s1p.T, s2p, s2p.T], [0.1, r, 0.3, 0.05], channels=["a", "a", "b", "b"], charges=q)
     return jl.heat_flows(m, jl.steady_state(m))["a"]
 
 
@@ -243,8 +245,10 @@ def _flow_global(theta):
     h, s1p, s2p, q = two_qubits(w1=w1, j=j)
     m = jl.global_model(
         h,
-        [jl.Bath((s1p.T, s1p), 1.0, jl.OhmicCutoff(0.05, 6.0), name="cold"),
-         jl.Bath((s2p.T, s2p), beta, jl.OhmicCutoff(0.08, 6.0), name="hot")],
+        [
+            jl.Bath((s1p.T, s1p), 1.0, jl.OhmicCutoff(0.05, 6.0), name="cold"),
+            jl.Bath((s2p.T, s2p), beta, jl.OhmicCutoff(0.08, 6.0), name="hot"),
+        ],
         charges=q,
     )
     return jl.heat_flows(m, jl.steady_state(m))["hot"]
@@ -301,11 +305,15 @@ def test_ergotropy_and_partial_trace():
     assert abs(float(jl.ergotropy(jnp.asarray(np.diag([0.3, 0.7])), jnp.diag(jnp.array([b, -b]))))) < 1e-14
     r = qt.rand_dm([2, 3, 2], seed=3)
     for keep in ([0], [1], [2], [0, 2], [1, 2]):
-        np.testing.assert_allclose(jl.partial_trace(jnp.asarray(r.full()), (2, 3, 2), keep), r.ptrace(keep).full(), atol=1e-14)
+        np.testing.assert_allclose(
+            jl.partial_trace(jnp.asarray(r.full()), (2, 3, 2), keep), r.ptrace(keep).full(), atol=1e-14
+        )
 
 
 def test_operating_modes_and_efficiencies():
-    codes = jl.operating_mode(jnp.array([-1.0, 1.0, -1.0, -1.0]), jnp.array([2.0, -2.0, 0.5, -0.1]), jnp.array([-1.0, 1.0, 0.5, 1.1]))
+    codes = jl.operating_mode(
+        jnp.array([-1.0, 1.0, -1.0, -1.0]), jnp.array([2.0, -2.0, 0.5, -0.1]), jnp.array([-1.0, 1.0, 0.5, 1.1])
+    )
     assert [jl.MODES[int(c)] for c in codes] == ["engine", "refrigerator", "accelerator", "heater"]
     assert float(jl.efficiency(-1.0, 4.0)) == 0.25
     assert float(jl.coefficient_of_performance(1.0, 4.0)) == 0.25

@@ -50,6 +50,7 @@ def test_sparse_assembly_matches_kron_and_dense_path():
     gs, gd = jl.sector_generator(m), jl.sector_generator(dense_path(m))
     for f in ("hamiltonian", "jumps", "nojumps"):
         np.testing.assert_allclose(getattr(gs, f), getattr(gd, f), atol=1e-13)
+
     # traced operators: structure from `shifts`, values traced
     def build(s):
         return jl.lindblad_model(h, [s * ops[0], ops[1], ops[2]], rates, charges=q, shifts=[(1,), None, None])
@@ -84,9 +85,11 @@ def test_sparse_steady_state_and_heat_table_vs_numpy():
         return r * (c @ rho @ cd - 0.5 * (cd @ c @ rho + rho @ cd @ c))
 
     for k, o in enumerate(obs):
-        ex = [np.trace(-1j * o @ (h @ rho - rho @ h)).real,
-              np.trace(o @ (d(ops[0], rates[0]) + d(ops[1], rates[1]))).real,
-              np.trace(o @ d(ops[2], rates[2])).real]
+        ex = [
+            np.trace(-1j * o @ (h @ rho - rho @ h)).real,
+            np.trace(o @ (d(ops[0], rates[0]) + d(ops[1], rates[1]))).real,
+            np.trace(o @ d(ops[2], rates[2])).real,
+        ]
         np.testing.assert_allclose(tab[k], ex, atol=1e-12)
     tabd = np.asarray(jl.channel_table(dense_path(m), ssd, obs))
     np.testing.assert_allclose(tab, tabd, atol=1e-12)
@@ -103,7 +106,7 @@ def test_block_global_builder_matches_dense_builder(degenerate):
     """Charges on (block eigh, eigen-operators and Bohr clusters on O(n) entries)
     vs charges off (dense eigh, n^2 frequencies): same generator, same state."""
     if degenerate:  # identical qubits, equal couplings: degenerate Bohr frequencies
-        n, q = 8, np.array([bin(i).count("1") for i in range(8)])
+        q = np.array([bin(i).count("1") for i in range(8)])
         sm = np.array([[0, 1], [0, 0]], complex)  # |1> -> |0>: lowers the excitation
         i2 = np.eye(2)
         loc = [np.kron(np.kron(sm, i2), i2), np.kron(np.kron(i2, sm), i2), np.kron(np.kron(i2, i2), sm)]
@@ -132,9 +135,14 @@ def test_sector_steady_state_gradient_reuses_structure():
     pert = three_qubits(seed=5)[0]  # another charge-conserving Hermitian matrix
 
     def f(theta):
-        m = jl.lindblad_model(h + theta[0] * pert, [theta[1] * ops[0], ops[1], ops[2]],
-                              [rates[0], theta[2], rates[2]], charges=q, shifts=[(1,), None, None],
-                              channels=["a", "a", "b"])
+        m = jl.lindblad_model(
+            h + theta[0] * pert,
+            [theta[1] * ops[0], ops[1], ops[2]],
+            [rates[0], theta[2], rates[2]],
+            charges=q,
+            shifts=[(1,), None, None],
+            channels=["a", "a", "b"],
+        )
         return jl.heat_flows(m, jl.steady_state(m))["b"]
 
     th = jnp.array([0.2, 1.1, 0.5])

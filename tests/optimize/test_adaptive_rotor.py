@@ -48,13 +48,20 @@ def test_refined_epsilon_pass_fills_the_toy_front():
         return jnp.stack([x**2, (x - 2.0) ** 2])
 
     init = lambda k: dict(x=jax.random.uniform(k, (), minval=-1.0, maxval=3.0))
-    kw = dict(steps=300, restarts=2, key=jax.random.PRNGKey(0), optimizer=__import__("optax").adam(5e-2),
-              segments=1, progress_meter=opt.NoProgressMeter())
+    kw = dict(
+        steps=300,
+        restarts=2,
+        key=jax.random.PRNGKey(0),
+        optimizer=__import__("optax").adam(5e-2),
+        segments=1,
+        progress_meter=opt.NoProgressMeter(),
+    )
     wide = np.linspace(-40.0, 40.0, 8)  # a-priori interval 10x wider than the front
     mk = lambda e: opt.epsilon_grid(jnp.asarray(e), index=0, ideal=[0.0, 0.0], scale=[1.0, 1.0], mu=1e3)
     coarse = opt.pareto_front(objective, init, mk(wide), **kw)
     eps = opt.refine_thresholds(coarse.F, 8, index=0, ok=coarse.ok)
     fine = opt.pareto_front(objective, init, mk(eps), **kw)
+
     def n_distinct(r):  # distinct front points among the best restart of every threshold
         Fb = r.F[np.arange(8), r.best]
         on = r.front_mask[np.arange(8), r.best]

@@ -115,8 +115,16 @@ def test_convex_toy_front_recovered():
     def obj(p):
         return jnp.stack([p**2, (p - 2.0) ** 2])
 
-    r = opt.pareto_front(obj, lambda k: 3.0 * jax.random.normal(k, ()), opt.chebyshev_grid(7, [0, 0], [4, 4]),
-                         steps=400, restarts=1, optimizer=optax.adam(5e-2), segments=1, progress_meter=QUIET)
+    r = opt.pareto_front(
+        obj,
+        lambda k: 3.0 * jax.random.normal(k, ()),
+        opt.chebyshev_grid(7, [0, 0], [4, 4]),
+        steps=400,
+        restarts=1,
+        optimizer=optax.adam(5e-2),
+        segments=1,
+        progress_meter=QUIET,
+    )
     F, x = r.front()
     np.testing.assert_allclose(F[:, 1], (np.sqrt(F[:, 0]) - 2) ** 2, atol=1e-8)
     assert np.all((x >= -1e-4) & (x <= 2 + 1e-4)) and len(F) >= 6
@@ -124,9 +132,11 @@ def test_convex_toy_front_recovered():
 
 def test_scalarisation_gradients_against_finite_differences():
     F = jnp.array([0.3, 0.7])
-    scals = [opt.Chebyshev(jnp.array([0.4, 0.6]), jnp.zeros(2), jnp.array([1.0, 2.0]), 1e-3, 0.05),
-             opt.EpsilonConstraint(jnp.array([0.0, 0.5]), 0, jnp.zeros(2), jnp.ones(2), 10.0),
-             opt.WeightedSum(jnp.array([0.2, 0.8]), jnp.zeros(2), jnp.ones(2))]
+    scals = [
+        opt.Chebyshev(jnp.array([0.4, 0.6]), jnp.zeros(2), jnp.array([1.0, 2.0]), 1e-3, 0.05),
+        opt.EpsilonConstraint(jnp.array([0.0, 0.5]), 0, jnp.zeros(2), jnp.ones(2), 10.0),
+        opt.WeightedSum(jnp.array([0.2, 0.8]), jnp.zeros(2), jnp.ones(2)),
+    ]
     for s in scals:
         g = jax.grad(s)(F)
         for i in range(2):
@@ -140,8 +150,9 @@ def test_scalarisation_gradients_against_finite_differences():
 
 def test_checkpoint_resume_gives_identical_result(tmp_path):
     grid = opt.chebyshev_grid(4, [0, 0], [1, 1])
-    kw = dict(steps=40, restarts=2, segments=4, key=jax.random.PRNGKey(3), optimizer=optax.adam(3e-2),
-              progress_meter=QUIET)
+    kw = dict(
+        steps=40, restarts=2, segments=4, key=jax.random.PRNGKey(3), optimizer=optax.adam(3e-2), progress_meter=QUIET
+    )
     full = opt.pareto_front(_zdt2, _zdt2_init, grid, **kw)
     ck = str(tmp_path / "run")
 
@@ -156,8 +167,9 @@ def test_checkpoint_resume_gives_identical_result(tmp_path):
             raise Stop
 
     with pytest.raises(Stop):
-        opt.pareto_front(_zdt2, _zdt2_init, grid, checkpoint=ck,
-                         **(kw | dict(progress_meter=opt.CallbackProgressMeter(interrupt))))
+        opt.pareto_front(
+            _zdt2, _zdt2_init, grid, checkpoint=ck, **(kw | dict(progress_meter=opt.CallbackProgressMeter(interrupt)))
+        )
     assert seen == ["start", "segment", "segment"]
     meta = json.load(open(ck + ".json"))
     assert meta["segments_done"] == 2 and meta["config"]["steps"] == 40
@@ -177,8 +189,16 @@ def test_failures_are_flagged_never_on_the_front():
     def init(k):
         return jax.random.uniform(k, (), minval=-1.0, maxval=2.0)
 
-    r = opt.pareto_front(obj, init, opt.chebyshev_grid(5, [0, 0], [1, 1]), steps=300, restarts=2,
-                         optimizer=optax.adam(5e-2), segments=1, progress_meter=QUIET)
+    r = opt.pareto_front(
+        obj,
+        init,
+        opt.chebyshev_grid(5, [0, 0], [1, 1]),
+        steps=300,
+        restarts=2,
+        optimizer=optax.adam(5e-2),
+        segments=1,
+        progress_meter=QUIET,
+    )
     assert not np.all(r.ok)  # the w -> (0, 1) points converge near p = 1: flagged
     assert not np.any(r.front_mask & ~r.ok)
     assert np.all(np.isinf(r.scalar[~r.ok]))
@@ -187,8 +207,15 @@ def test_failures_are_flagged_never_on_the_front():
     def nan_obj(p):
         return jnp.stack([jnp.sqrt(p), p])  # NaN for p < 0
 
-    r2 = opt.pareto_front(nan_obj, lambda k: jnp.asarray(-1.0), opt.chebyshev_grid(2, [0, 0], [1, 1]), steps=5,
-                          restarts=1, segments=1, progress_meter=QUIET)
+    r2 = opt.pareto_front(
+        nan_obj,
+        lambda k: jnp.asarray(-1.0),
+        opt.chebyshev_grid(2, [0, 0], [1, 1]),
+        steps=5,
+        restarts=1,
+        segments=1,
+        progress_meter=QUIET,
+    )
     assert r2.config["n_bad_steps"] == 10 and not np.any(r2.ok) and not np.any(r2.front_mask)
 
 
@@ -209,8 +236,10 @@ def test_results_items_and_result_objects_as_ok_never_enter_the_front():
     kw = dict(steps=300, restarts=2, optimizer=optax.adam(5e-2), segments=1, progress_meter=QUIET)
     grid = opt.chebyshev_grid(5, [0, 0], [1, 1])
     ref = opt.pareto_front(lambda p: (evaluate(p).F, p < 0.8), init, grid, **kw)  # the boolean form
-    for objective in (lambda p: (evaluate(p).F, evaluate(p).result),  # a RESULTS item
-                      lambda p: (evaluate(p).F, evaluate(p), evaluate(p))):  # a whole result object (+ aux)
+    for objective in (
+        lambda p: (evaluate(p).F, evaluate(p).result),  # a RESULTS item
+        lambda p: (evaluate(p).F, evaluate(p), evaluate(p)),
+    ):  # a whole result object (+ aux)
         r = opt.pareto_front(objective, init, grid, **kw)
         np.testing.assert_array_equal(r.ok, ref.ok)
         np.testing.assert_array_equal(r.F, ref.F)

@@ -7,8 +7,8 @@ import numpy as np
 import optax
 import pytest
 
-import jaxqtm.oscillators as osc
 import jaxqtm.optimize as opt
+import jaxqtm.oscillators as osc
 from examples.fronts import problems
 from examples.seed001.paper import paper_machine
 
@@ -32,7 +32,9 @@ def test_fourier_waveform_bound_holds_on_a_64x_finer_grid_and_is_tight(harmonics
     a, b = jax.vmap(lambda r: opt.l1_coefficients(r, 0.7))(raws)
     th = 2 * jnp.pi * t
     n = jnp.arange(1, harmonics + 1)
-    sig = jnp.einsum("tn,rnl->rtl", jnp.cos(th[:, None] * n), a) + jnp.einsum("tn,rnl->rtl", jnp.sin(th[:, None] * n), b)
+    sig = jnp.einsum("tn,rnl->rtl", jnp.cos(th[:, None] * n), a) + jnp.einsum(
+        "tn,rnl->rtl", jnp.sin(th[:, None] * n), b
+    )
     pk1 = np.max(np.abs(np.asarray(sig)), axis=1)
     assert np.all(pk1 <= 0.7 * (1 + 1e-12))
     if harmonics > 1:
@@ -62,8 +64,16 @@ def test_monochromatic_optimum_at_equal_weights_is_phi_pi_over_2():
     # descent from random phases at the fig. 4 point (Omega = 200, T = 0.1, omega_c = 1.2)
     prob = problems.work_to_work(("dP_A",), monochromatic=True, equal_amplitudes=True, omega_range=(200.0, 200.0))
     grid = opt.WeightedSum(jnp.ones((1, 1)), jnp.zeros((1, 1)), jnp.full((1, 1), 1e-3))
-    r = opt.pareto_front(prob.objective, prob.init, grid, steps=200, restarts=4, optimizer=optax.adam(optax.cosine_decay_schedule(0.1, 200)),
-                         segments=1, progress_meter=opt.NoProgressMeter())
+    r = opt.pareto_front(
+        prob.objective,
+        prob.init,
+        grid,
+        steps=200,
+        restarts=4,
+        optimizer=optax.adam(optax.cosine_decay_schedule(0.1, 200)),
+        segments=1,
+        progress_meter=opt.NoProgressMeter(),
+    )
     phi = np.mod(np.asarray(r.params["phase"][0, :, 0]), 2 * np.pi)
     np.testing.assert_allclose(phi, np.pi / 2, atol=1e-4)
     assert np.all(r.ok) and np.all(r.F[..., 0] < 0)

@@ -1,6 +1,5 @@
 """Build jaxqtm objects from the reference parameter dicts (tests/oscillators/data)."""
 
-
 import jaxqtm.oscillators as osc
 
 

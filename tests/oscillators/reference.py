@@ -79,11 +79,12 @@ def validate_params(p: dict) -> dict:
     q.setdefault("r", 0.0)
     q.setdefault("configuration", "joint")
     if q["configuration"] not in ("joint", "independent"):
-        raise ValueError("configuration must be 'joint' or 'independent' "
-                         f"(got {q['configuration']!r})")
+        raise ValueError(f"configuration must be 'joint' or 'independent' (got {q['configuration']!r})")
     if q["configuration"] == "joint" and q["omega_A"] == q["omega_B"]:
-        raise ValueError("omega_A == omega_B in the joint configuration: the relative mode is "
-                         "dissipation-free and there is no steady state (seed 001, sec. III)")
+        raise ValueError(
+            "omega_A == omega_B in the joint configuration: the relative mode is "
+            "dissipation-free and there is no steady state (seed 001, sec. III)"
+        )
     j = q.get("J1")
     if not isinstance(j, dict) or "kind" not in j:
         raise ValueError("J1 must be a dict with a 'kind' in {'drude','ohmic','lorentzian'}")
@@ -293,7 +294,7 @@ def _vquad(fvec, points, ncomp, maxdegree=10):
         # pass 1: coarse magnitude of int |f_i| (degree 3, absolute values)
         scale = [mp.mpf(0)] * ncomp
         first = {}
-        for (a, b) in intervals:
+        for a, b in intervals:
             res = level_sums(a, b, 3)
             first[(a, b)] = res
             for i in range(ncomp):
@@ -302,7 +303,7 @@ def _vquad(fvec, points, ncomp, maxdegree=10):
         vals = [mp.mpf(0)] * ncomp
         errs = [mp.mpf(0)] * ncomp
         ok = True
-        for (a, b) in intervals:
+        for a, b in intervals:
             res = first[(a, b)]
             deg = 3
             while True:
@@ -323,8 +324,21 @@ def _vquad(fvec, points, ncomp, maxdegree=10):
 
 
 # --------------------------------------------------------------------------- integrands
-_NAMES_W = ["K_AA", "K_BB", "K_AB", "uK_AA", "uK_BB", "uK_AB", "wK_AA", "wK_BB", "wK_AB",
-            "Dk_AA", "Dk_BB", "Dk_AB", "E"]
+_NAMES_W = [
+    "K_AA",
+    "K_BB",
+    "K_AB",
+    "uK_AA",
+    "uK_BB",
+    "uK_AB",
+    "wK_AA",
+    "wK_BB",
+    "wK_AB",
+    "Dk_AA",
+    "Dk_BB",
+    "Dk_AB",
+    "E",
+]
 _NAMES_W_LIGHT = ["K_AA", "K_BB", "K_AB", "E"]
 _NAMES_0 = ["cx_AA", "cx_BB", "cx_AB", "chiR_AB", "D2_AA", "D2_BB", "E0", "D5_AA", "D5_BB"]
 
@@ -351,10 +365,21 @@ def _integrand_W(m: _Model, light=False):
         if light:
             return (kf * caa, kf * cbb, kf * cab, E)
         df = ju * sab * mp.cosh(a - b)
-        return (kf * caa, kf * cbb, kf * cab,
-                u * kf * caa, u * kf * cbb, u * kf * cab,
-                w * kf * caa, w * kf * cbb, w * kf * cab,
-                df * caa, df * cbb, df * cab, E)
+        return (
+            kf * caa,
+            kf * cbb,
+            kf * cab,
+            u * kf * caa,
+            u * kf * cbb,
+            u * kf * cab,
+            w * kf * caa,
+            w * kf * cbb,
+            w * kf * cab,
+            df * caa,
+            df * cbb,
+            df * cab,
+            E,
+        )
 
     return f
 
@@ -370,14 +395,13 @@ def _integrand_0(m: _Model):
         caa, cbb, cab, cab_re = m.chi(w)
         xb = 2 * T2 * _xcoth(b)
         xa = 2 * T1 * _xcoth(a)
-        wN0 = xa - xb                                   # w N(w, 0)
+        wN0 = xa - xb  # w N(w, 0)
         jd = m.Jdot(w)
-        s2 = 2 * T1 * _sa(a) ** 2                       # w^2/(2T1 sinh^2 a)
-        d2f = jd * wN0 - ju * s2                        # [J' N - J/(2T1 sinh^2)] / (chi''/w)
+        s2 = 2 * T1 * _sa(a) ** 2  # w^2/(2T1 sinh^2 a)
+        d2f = jd * wN0 - ju * s2  # [J' N - J/(2T1 sinh^2)] / (chi''/w)
         d5f = ju * 4 * T1 * T2 * _sa(a) * _sa(b) * mp.cosh(a - b)
         E0 = ju * xa * cab_re + m.zeta_re(w) * cab * xb
-        return (xb * caa, xb * cbb, xb * cab, cab_re, d2f * caa, d2f * cbb, E0,
-                d5f * caa, d5f * cbb)
+        return (xb * caa, xb * cbb, xb * cab, cab_re, d2f * caa, d2f * cbb, E0, d5f * caa, d5f * cbb)
 
     return f
 
@@ -414,8 +438,7 @@ def _propagate(fun, I, E):
     """Value of fun(I) and a first-order error bound sum_i |fun(I + e_i E_i) - fun(I)|."""
     base = fun(I)
     # floor: rounding at the working precision
-    err = {k: (abs(v) * mp.mpf(10) ** (-mp.mp.dps) if v is not None else None)
-           for k, v in base.items()}
+    err = {k: (abs(v) * mp.mpf(10) ** (-mp.mp.dps) if v is not None else None) for k, v in base.items()}
     # perturb at extra precision, else I + e rounds back to I (e ~ 1e-35 |I|)
     with mp.workdps(mp.mp.dps + 30):
         base_hi = fun(I)
@@ -458,9 +481,24 @@ def _derived(m: _Model, I):
     def Q(D, O):
         return None if O == 0 else Sdot * D / O**2
 
-    out = dict(P_A0=PA0, P_B0=PB0, dP_A=dPA, dP_B=dPB, P_A=PA, P_B=PB, P=P, J1=J1, J2=J2,
-               Sdot=Sdot, D_PA=DPA, D_PB=DPB, D_P=DP, Q_PA=Q(DPA, PA), Q_PB=Q(DPB, PB),
-               Q_P=Q(DP, P))
+    out = dict(
+        P_A0=PA0,
+        P_B0=PB0,
+        dP_A=dPA,
+        dP_B=dPB,
+        P_A=PA,
+        P_B=PB,
+        P=P,
+        J1=J1,
+        J2=J2,
+        Sdot=Sdot,
+        D_PA=DPA,
+        D_PB=DPB,
+        D_P=DP,
+        Q_PA=Q(DPA, PA),
+        Q_PB=Q(DPB, PB),
+        Q_P=Q(DP, P),
+    )
     out["eta_ww"] = None if PB == 0 else -PA / PB
     if m.T1 > m.T2:
         Jh = J1
@@ -534,8 +572,7 @@ def _V(m: _Model, p: dict, hrel=mp.mpf("1e-6")):
     return out, err
 
 
-def observables(params: dict, dps: int = 30, derivatives: bool = True,
-                asymptotics: bool = True) -> dict:
+def observables(params: dict, dps: int = 30, derivatives: bool = True, asymptotics: bool = True) -> dict:
     """Every observable of the two-oscillator machine for one parameter dict.
 
     **Arguments:**
@@ -573,8 +610,7 @@ def observables(params: dict, dps: int = 30, derivatives: bool = True,
                     x = 1 - m.W * dP / P
                     v = 2 * x**2
                     # dV = 4 |x| W (|d dP| / |P| + |dP| |dP| / P^2)
-                    ev = 4 * abs(x) * m.W * (de[f"dP{l}dW{suffix}"] / abs(P)
-                                             + abs(dP) * Perr / P**2)
+                    ev = 4 * abs(x) * m.W * (de[f"dP{l}dW{suffix}"] / abs(P) + abs(dP) * Perr / P**2)
                     res[key] = (v, ev)
                     res[f"dP_{l}/dOmega{suffix}"] = (dP, de[f"dP{l}dW{suffix}"])
         res["_converged"] = ok
@@ -584,10 +620,8 @@ def observables(params: dict, dps: int = 30, derivatives: bool = True,
 def x_correlations(params: dict, dps: int = 30) -> dict:
     """<dx_l dx_l'> = int dw/(2 pi) coth(w/2T2) chi''_ll'(w) only (cheap)."""
     with mp.workdps(dps):
-        m = _Model(params)
         I, E, ok = _integrate_0(params)
-        return {l: (I["cx_" + l] / (2 * mp.pi), E["cx_" + l] / (2 * mp.pi))
-                for l in ("AA", "BB", "AB")}
+        return {l: (I["cx_" + l] / (2 * mp.pi), E["cx_" + l] / (2 * mp.pi)) for l in ("AA", "BB", "AB")}
 
 
 def asymptotic_coefficients(params: dict, dps: int = 30) -> dict:
@@ -602,8 +636,7 @@ _PI2 = math.pi / 2
 
 
 def _set(name, note, **kw):
-    base = dict(omega_A=1.0, omega_B=0.6, phi=_PI2, f_A=1.0, f_B=1.0, r=0.0,
-                configuration="joint")
+    base = dict(omega_A=1.0, omega_B=0.6, phi=_PI2, f_A=1.0, f_B=1.0, r=0.0, configuration="joint")
     base.update(kw)
     return {"name": name, "note": note, "params": base}
 
@@ -613,35 +646,123 @@ def _drude(g1=0.01, wc=1.2):
 
 
 PARAMETER_SETS = [
-    _set("strong_dia_iso_wc1.2", "fig. 4 point: strong damping, diabatic, isothermal T=0.1",
-         gamma2=100.0, T1=0.1, T2=0.1, Omega=200.0, J1=_drude(wc=1.2)),
-    _set("strong_ad_iso_wc1000", "strong damping, adiabatic, isothermal T=0.5, wc=1000",
-         gamma2=100.0, T1=0.5, T2=0.5, Omega=0.05, J1=_drude(wc=1000.0)),
-    _set("weak_dia_grad1.8_phi0.7", "weak damping, diabatic, dT/Tbar=1.8 (Tbar=0.5), phi=0.7",
-         gamma2=0.01, T1=0.95, T2=0.05, Omega=200.0, phi=0.7, J1=_drude(wc=1.2)),
-    _set("weak_ad_iso_T0.01", "weak damping, adiabatic, isothermal T=0.01",
-         gamma2=0.01, T1=0.01, T2=0.01, Omega=0.05, J1=_drude(wc=1.2)),
-    _set("strong_grad1.8_T2_0.01_phi0.7", "strong damping, Omega=3, dT/Tbar=1.8 (Tbar=0.1)",
-         gamma2=100.0, T1=0.19, T2=0.01, Omega=3.0, phi=0.7, J1=_drude(wc=1.2)),
-    _set("lorentzian_joint", "structured Lorentzian J1, moderate damping, T1>T2, phi=0.7",
-         gamma2=1.0, T1=0.8, T2=0.2, Omega=1.3, phi=0.7,
-         J1={"kind": "lorentzian", "gamma1": 0.3, "d1": 0.01, "omega1": 1.5}),
-    _set("independent_drude", "independent configuration (chi diagonal), T1>T2",
-         gamma2=1.0, T1=1.0, T2=0.3, Omega=1.1, J1=_drude(wc=5.0), configuration="independent"),
-    _set("strong_dia_iso_wc1000_r0.5", "wc=1000, diabatic, isothermal T=1, f_B=(W/wc)^r, r=1/2",
-         gamma2=100.0, T1=1.0, T2=1.0, Omega=200.0, f_B=(200.0 / 1000.0) ** 0.5, r=0.5,
-         J1=_drude(wc=1000.0)),
-    _set("ohmic_strong_iso", "strictly Ohmic J1 (zeta1'=0), strong damping, isothermal",
-         gamma2=100.0, T1=0.3, T2=0.3, Omega=1.0, J1={"kind": "ohmic", "gamma1": 0.01}),
-    _set("lorentzian_engine_phi_pi", "heat engine (P < 0): g2=100, phi=pi, Lorentzian J1 peaked "
-         "at omega_bar + Omega, T1=1 >> T2=0.05 (slides 000, joint configuration)",
-         gamma2=100.0, T1=1.0, T2=0.05, Omega=0.5, phi=math.pi,
-         J1={"kind": "lorentzian", "gamma1": 0.1, "d1": 0.01,
-             "omega1": math.sqrt((1.0 + 0.36) / 2) + 0.5}),
-    _set("narrow_g2_1e4", "g2=1e4: antiphase mode width ~1e-5 (narrow resonance)",
-         gamma2=1.0e4, T1=0.1, T2=0.1, Omega=2.0, J1=_drude(wc=1.2)),
-    _set("near_degenerate", "omega_B = 1 - 1e-4, g2 = 1: relative-mode pole ~1e-8 from the axis",
-         omega_B=1.0 - 1.0e-4, gamma2=1.0, T1=0.5, T2=0.2, Omega=1.0, J1=_drude(wc=1.2)),
+    _set(
+        "strong_dia_iso_wc1.2",
+        "fig. 4 point: strong damping, diabatic, isothermal T=0.1",
+        gamma2=100.0,
+        T1=0.1,
+        T2=0.1,
+        Omega=200.0,
+        J1=_drude(wc=1.2),
+    ),
+    _set(
+        "strong_ad_iso_wc1000",
+        "strong damping, adiabatic, isothermal T=0.5, wc=1000",
+        gamma2=100.0,
+        T1=0.5,
+        T2=0.5,
+        Omega=0.05,
+        J1=_drude(wc=1000.0),
+    ),
+    _set(
+        "weak_dia_grad1.8_phi0.7",
+        "weak damping, diabatic, dT/Tbar=1.8 (Tbar=0.5), phi=0.7",
+        gamma2=0.01,
+        T1=0.95,
+        T2=0.05,
+        Omega=200.0,
+        phi=0.7,
+        J1=_drude(wc=1.2),
+    ),
+    _set(
+        "weak_ad_iso_T0.01",
+        "weak damping, adiabatic, isothermal T=0.01",
+        gamma2=0.01,
+        T1=0.01,
+        T2=0.01,
+        Omega=0.05,
+        J1=_drude(wc=1.2),
+    ),
+    _set(
+        "strong_grad1.8_T2_0.01_phi0.7",
+        "strong damping, Omega=3, dT/Tbar=1.8 (Tbar=0.1)",
+        gamma2=100.0,
+        T1=0.19,
+        T2=0.01,
+        Omega=3.0,
+        phi=0.7,
+        J1=_drude(wc=1.2),
+    ),
+    _set(
+        "lorentzian_joint",
+        "structured Lorentzian J1, moderate damping, T1>T2, phi=0.7",
+        gamma2=1.0,
+        T1=0.8,
+        T2=0.2,
+        Omega=1.3,
+        phi=0.7,
+        J1={"kind": "lorentzian", "gamma1": 0.3, "d1": 0.01, "omega1": 1.5},
+    ),
+    _set(
+        "independent_drude",
+        "independent configuration (chi diagonal), T1>T2",
+        gamma2=1.0,
+        T1=1.0,
+        T2=0.3,
+        Omega=1.1,
+        J1=_drude(wc=5.0),
+        configuration="independent",
+    ),
+    _set(
+        "strong_dia_iso_wc1000_r0.5",
+        "wc=1000, diabatic, isothermal T=1, f_B=(W/wc)^r, r=1/2",
+        gamma2=100.0,
+        T1=1.0,
+        T2=1.0,
+        Omega=200.0,
+        f_B=(200.0 / 1000.0) ** 0.5,
+        r=0.5,
+        J1=_drude(wc=1000.0),
+    ),
+    _set(
+        "ohmic_strong_iso",
+        "strictly Ohmic J1 (zeta1'=0), strong damping, isothermal",
+        gamma2=100.0,
+        T1=0.3,
+        T2=0.3,
+        Omega=1.0,
+        J1={"kind": "ohmic", "gamma1": 0.01},
+    ),
+    _set(
+        "lorentzian_engine_phi_pi",
+        "heat engine (P < 0): g2=100, phi=pi, Lorentzian J1 peaked "
+        "at omega_bar + Omega, T1=1 >> T2=0.05 (slides 000, joint configuration)",
+        gamma2=100.0,
+        T1=1.0,
+        T2=0.05,
+        Omega=0.5,
+        phi=math.pi,
+        J1={"kind": "lorentzian", "gamma1": 0.1, "d1": 0.01, "omega1": math.sqrt((1.0 + 0.36) / 2) + 0.5},
+    ),
+    _set(
+        "narrow_g2_1e4",
+        "g2=1e4: antiphase mode width ~1e-5 (narrow resonance)",
+        gamma2=1.0e4,
+        T1=0.1,
+        T2=0.1,
+        Omega=2.0,
+        J1=_drude(wc=1.2),
+    ),
+    _set(
+        "near_degenerate",
+        "omega_B = 1 - 1e-4, g2 = 1: relative-mode pole ~1e-8 from the axis",
+        omega_B=1.0 - 1.0e-4,
+        gamma2=1.0,
+        T1=0.5,
+        T2=0.2,
+        Omega=1.0,
+        J1=_drude(wc=1.2),
+    ),
 ]
 
 # One driven oscillator (f_B = 0), independent configuration, small gamma2: compared with
@@ -649,10 +770,26 @@ PARAMETER_SETS = [
 FGR_SETS = []
 for _W in (0.7, 2.5):
     for _g2 in (1e-4, 1e-5, 1e-6):
-        FGR_SETS.append({"name": f"fgr_W{_W}_g2_{_g2:g}", "note": "one oscillator, weak damping",
-                         "params": dict(omega_A=1.0, omega_B=0.6, gamma2=_g2, T1=0.5, T2=0.3,
-                                        Omega=_W, phi=_PI2, f_A=1.0, f_B=0.0, r=0.0,
-                                        configuration="independent", J1=_drude(wc=1.2))})
+        FGR_SETS.append(
+            {
+                "name": f"fgr_W{_W}_g2_{_g2:g}",
+                "note": "one oscillator, weak damping",
+                "params": dict(
+                    omega_A=1.0,
+                    omega_B=0.6,
+                    gamma2=_g2,
+                    T1=0.5,
+                    T2=0.3,
+                    Omega=_W,
+                    phi=_PI2,
+                    f_A=1.0,
+                    f_B=0.0,
+                    r=0.0,
+                    configuration="independent",
+                    J1=_drude(wc=1.2),
+                ),
+            }
+        )
 
 
 def _fmt(x, digits=25):
@@ -676,8 +813,7 @@ def generate(path: Path = _DATA, dps: int = 30, only=None, verbose: bool = True)
     entries are kept); None recomputes everything.  meta.total_seconds is the sum of the
     per-set times.
     """
-    groups = (("sets", PARAMETER_SETS, {}),
-              ("fgr_sets", FGR_SETS, dict(derivatives=False, asymptotics=False)))
+    groups = (("sets", PARAMETER_SETS, {}), ("fgr_sets", FGR_SETS, dict(derivatives=False, asymptotics=False)))
     old = {"sets": {}, "fgr_sets": {}}
     if only is not None:
         prev = json.loads(path.read_text())
@@ -687,10 +823,17 @@ def generate(path: Path = _DATA, dps: int = 30, only=None, verbose: bool = True)
         known = {s["name"] for _, sets, _ in groups for s in sets}
         if not only <= known:
             raise ValueError(f"unknown set names: {sorted(only - known)}")
-    out = {"meta": {"dps": dps, "mpmath": mp.__version__, "units": "hbar=k_B=m=1",
-                    "conventions": CONVENTIONS.strip(),
-                    "generator": "python tests/oscillators/reference.py [--only NAME ...]"},
-           "sets": [], "fgr_sets": []}
+    out = {
+        "meta": {
+            "dps": dps,
+            "mpmath": mp.__version__,
+            "units": "hbar=k_B=m=1",
+            "conventions": CONVENTIONS.strip(),
+            "generator": "python tests/oscillators/reference.py [--only NAME ...]",
+        },
+        "sets": [],
+        "fgr_sets": [],
+    }
     for group, sets, kw in groups:
         for s in sets:
             if only is not None and s["name"] not in only:
@@ -701,14 +844,24 @@ def generate(path: Path = _DATA, dps: int = 30, only=None, verbose: bool = True)
             res = observables(s["params"], dps=dps, **kw)
             dt = time.time() - t0
             vals, errs = _serialise(res)
-            out[group].append({"name": s["name"], "note": s["note"], "params": s["params"],
-                               "values": vals, "errors": errs,
-                               "converged": res["_converged"], "seconds": round(dt, 2)})
+            out[group].append(
+                {
+                    "name": s["name"],
+                    "note": s["note"],
+                    "params": s["params"],
+                    "values": vals,
+                    "errors": errs,
+                    "converged": res["_converged"],
+                    "seconds": round(dt, 2),
+                }
+            )
             if verbose:
-                print(f"[{group}] {s['name']}: {dt:.1f} s, converged={res['_converged']}, "
-                      f"P_A={vals['P_A']}, Q_PA={vals['Q_PA']}", flush=True)
-    out["meta"]["total_seconds"] = round(sum(e["seconds"] for g in ("sets", "fgr_sets")
-                                             for e in out[g]), 1)
+                print(
+                    f"[{group}] {s['name']}: {dt:.1f} s, converged={res['_converged']}, "
+                    f"P_A={vals['P_A']}, Q_PA={vals['Q_PA']}",
+                    flush=True,
+                )
+    out["meta"]["total_seconds"] = round(sum(e["seconds"] for g in ("sets", "fgr_sets") for e in out[g]), 1)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1) + "\n")
     if verbose:

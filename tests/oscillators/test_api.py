@@ -14,15 +14,17 @@ from jaxqtm._results import codes
 def _qpa(params):
     m = osc.OscillatorMachine(
         osc.WorkingMedium(jnp.stack([params["omega_A"], params["omega_B"]]), params["gamma2"]),
-        osc.DrudeLorentz(params["gamma1"], params["omega_c"]), params["T1"], params["T2"])
+        osc.DrudeLorentz(params["gamma1"], params["omega_c"]),
+        params["T1"],
+        params["T2"],
+    )
     d = osc.PowerLawWeights(params["phi"], params["r"], params["omega_c"])
     return osc.observables(m, d, params["Omega"]).Q_l[0]
 
 
 @pytest.mark.parametrize("t2", [0.3, 0.12])
 def test_gradient_of_q_against_finite_differences(t2):
-    p = dict(omega_A=1.0, omega_B=0.6, gamma2=3.0, gamma1=0.01, omega_c=1.2, T1=0.3, T2=t2, Omega=2.0,
-             phi=1.3, r=0.5)
+    p = dict(omega_A=1.0, omega_B=0.6, gamma2=3.0, gamma1=0.01, omega_c=1.2, T1=0.3, T2=t2, Omega=2.0, phi=1.3, r=0.5)
     p = {k: jnp.asarray(v) for k, v in p.items()}
     g = jax.jit(jax.grad(_qpa))(p)
     f = jax.jit(_qpa)
@@ -63,8 +65,11 @@ def test_vmap_grid_matches_pointwise_and_flags_bad_points():
 
 def test_no_recompilation_on_second_call():
     m, d = paper_machine(T1=0.2, T2=0.2)
-    f = eqx.filter_jit(eqx.debug.assert_max_traces(
-        lambda m, d, om: osc.observables(m, d, om, noise=osc.ExactIsothermal()), max_traces=1))
+    f = eqx.filter_jit(
+        eqx.debug.assert_max_traces(
+            lambda m, d, om: osc.observables(m, d, om, noise=osc.ExactIsothermal()), max_traces=1
+        )
+    )
     f(m, d, jnp.asarray(1.0))
     m2, d2 = paper_machine(T1=0.7, T2=0.7, gamma2=3.0, omega_c=5.0)
     f(m2, d2, jnp.asarray(2.0))
@@ -81,17 +86,28 @@ def test_fourier_drive_harmonic_decomposition_time_domain():
     n, f, phi = (np.asarray(x) for x in drive.harmonics(om))
 
     def g(tt):
-        return sum(a[h] * np.cos((h + 1) * om * tt)[:, None] + b[h] * np.sin((h + 1) * om * tt)[:, None] for h in range(3))
+        return sum(
+            a[h] * np.cos((h + 1) * om * tt)[:, None] + b[h] * np.sin((h + 1) * om * tt)[:, None] for h in range(3)
+        )
 
     def gdot(tt):
-        return sum((h + 1) * om * (-a[h] * np.sin((h + 1) * om * tt)[:, None] + b[h] * np.cos((h + 1) * om * tt)[:, None])
-                   for h in range(3))
+        return sum(
+            (h + 1) * om * (-a[h] * np.sin((h + 1) * om * tt)[:, None] + b[h] * np.cos((h + 1) * om * tt)[:, None])
+            for h in range(3)
+        )
 
     for tau in (0.0, 0.37, 2.1):
         direct = np.einsum("tl,tm->lm", gdot(t), g(t - tau)) / t.size
         # monochromatic pieces: <d/dt f cos(n om t + p_l) f' cos(n om (t - tau) + p_m)>
-        mono = sum(-0.5 * n[h] * om * f[h][:, None] * f[h][None, :] * np.sin(n[h] * om * tau + phi[h][:, None] - phi[h][None, :])
-                   for h in range(3))
+        mono = sum(
+            -0.5
+            * n[h]
+            * om
+            * f[h][:, None]
+            * f[h][None, :]
+            * np.sin(n[h] * om * tau + phi[h][:, None] - phi[h][None, :])
+            for h in range(3)
+        )
         np.testing.assert_allclose(direct, mono, atol=1e-12)
     # and the engine's sum over harmonics equals explicit monochromatic evaluations
     m, _ = paper_machine(T1=0.3, T2=0.3)
@@ -150,7 +166,9 @@ def test_cli_prints_every_observable_as_json(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["parameters"]["T1"] == out["parameters"]["T2"] == 0.1
     obs = out["observables"]
-    assert obs["status"] == 0 and obs["result"] == "successful" and obs["Q_PA"] < 2 and obs["P_A"] < 0  # fig. 4 point: precise extracted power
+    assert (
+        obs["status"] == 0 and obs["result"] == "successful" and obs["Q_PA"] < 2 and obs["P_A"] < 0
+    )  # fig. 4 point: precise extracted power
     for k in ("P_A0", "dP_A", "P_B", "J1", "J2", "Sdot", "D_PA", "D_P", "Q_P", "V_PA", "pearson_C", "eta_work"):
         assert k in obs
     assert main(["oscillator", "--omega_B", "1.0"]) == 2

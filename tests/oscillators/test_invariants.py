@@ -24,8 +24,12 @@ def _random_points(n, seed=0):
 
 
 def _point(p, noise):
-    m = osc.OscillatorMachine(osc.WorkingMedium(jnp.stack([1.0, p["omega_B"]]), p["gamma2"]),
-                              osc.DrudeLorentz(0.01, p["omega_c"]), p["T1"], p["T2"])
+    m = osc.OscillatorMachine(
+        osc.WorkingMedium(jnp.stack([1.0, p["omega_B"]]), p["gamma2"]),
+        osc.DrudeLorentz(0.01, p["omega_c"]),
+        p["T1"],
+        p["T2"],
+    )
     d = osc.Monochromatic(jnp.stack([1.0, p["f_B"]]), jnp.stack([0.0, p["phi"]]))
     return osc.observables(m, d, p["Omega"], noise=noise, throw=False)
 

@@ -28,13 +28,55 @@ DATA = json.loads((_HERE / "data" / "reference_values.json").read_text())
 SETS = DATA["sets"]
 IDS = [s["name"] for s in SETS]
 
-REQUIRED = ["P_A0", "P_B0", "dP_A", "dP_B", "P_A", "P_B", "P", "J1", "J2", "Sdot", "D_PA",
-            "D_PB", "D_P", "Q_PA", "Q_PB", "Q_P", "V_PA", "V_PB", "V_PA_r", "V_PB_r", "xx_AA",
-            "xx_BB", "xx_AB", "C", "C_tilde", "eta_ww", "eta_he", "alpha_ad_A", "alpha_ad_B",
-            "dalpha_ad_A", "dalpha_ad_B", "D_ad_PA", "D_ad_PB", "alpha_dia_A", "alpha_dia_B",
-            "dalpha_dia_A", "dalpha_dia_B", "dbeta_dia_A", "dbeta_dia_B", "D_dia_PA",
-            "D_dia_PB", "d_ad_A", "d_ad_B", "dP_A/dOmega", "dP_B/dOmega", "dP_A/dOmega_r",
-            "dP_B/dOmega_r"]
+REQUIRED = [
+    "P_A0",
+    "P_B0",
+    "dP_A",
+    "dP_B",
+    "P_A",
+    "P_B",
+    "P",
+    "J1",
+    "J2",
+    "Sdot",
+    "D_PA",
+    "D_PB",
+    "D_P",
+    "Q_PA",
+    "Q_PB",
+    "Q_P",
+    "V_PA",
+    "V_PB",
+    "V_PA_r",
+    "V_PB_r",
+    "xx_AA",
+    "xx_BB",
+    "xx_AB",
+    "C",
+    "C_tilde",
+    "eta_ww",
+    "eta_he",
+    "alpha_ad_A",
+    "alpha_ad_B",
+    "dalpha_ad_A",
+    "dalpha_ad_B",
+    "D_ad_PA",
+    "D_ad_PB",
+    "alpha_dia_A",
+    "alpha_dia_B",
+    "dalpha_dia_A",
+    "dalpha_dia_B",
+    "dbeta_dia_A",
+    "dbeta_dia_B",
+    "D_dia_PA",
+    "D_dia_PB",
+    "d_ad_A",
+    "d_ad_B",
+    "dP_A/dOmega",
+    "dP_B/dOmega",
+    "dP_A/dOmega_r",
+    "dP_B/dOmega_r",
+]
 
 
 def V(s, key):
@@ -100,8 +142,7 @@ def test_first_and_second_law(s):
         assert abs(V(s, "Sdot") - P / T1) <= mp.mpf("1e-20") * abs(V(s, "Sdot"))
 
 
-@pytest.mark.parametrize("s", [s for s in SETS if s["params"]["T1"] != s["params"]["T2"]],
-                         ids=lambda s: s["name"])
+@pytest.mark.parametrize("s", [s for s in SETS if s["params"]["T1"] != s["params"]["T2"]], ids=lambda s: s["name"])
 def test_heat_engine_efficiency(s):
     """eta_he = -P/J_hot obeys eta = eta_C / (1 - Sdot T_cold / P) (000), and for an engine
     (P < 0) 0 < eta < eta_C (second law)."""
@@ -129,8 +170,7 @@ def test_QP_at_least_two(s):
 def test_pearson_and_sums(s):
     assert -1 <= V(s, "C") <= 1
     # stored values carry 25 significant digits
-    assert abs(V(s, "P_A") + V(s, "P_B") - V(s, "P")) <= mp.mpf("1e-23") * (
-        abs(V(s, "P_A")) + abs(V(s, "P_B")))
+    assert abs(V(s, "P_A") + V(s, "P_B") - V(s, "P")) <= mp.mpf("1e-23") * (abs(V(s, "P_A")) + abs(V(s, "P_B")))
     assert V(s, "dP_A") == -V(s, "dP_B")
     # Pearson C and C_tilde (25) from the correlations
     C = V(s, "xx_AB") / mp.sqrt(V(s, "xx_AA") * V(s, "xx_BB"))
@@ -140,9 +180,11 @@ def test_pearson_and_sums(s):
         assert V(s, "xx_AB") == 0 and V(s, "dP_A") == 0
 
 
-@pytest.mark.parametrize("s", [s for s in SETS if s["params"]["T1"] == s["params"]["T2"]
-                               and abs(s["params"]["phi"] - math.pi / 2) < 1e-15],
-                         ids=lambda s: s["name"])
+@pytest.mark.parametrize(
+    "s",
+    [s for s in SETS if s["params"]["T1"] == s["params"]["T2"] and abs(s["params"]["phi"] - math.pi / 2) < 1e-15],
+    ids=lambda s: s["name"],
+)
 def test_isothermal_identity_eq20(s):
     """Eq. (20): D_PA = Omega coth(Omega/2T) P_A^(0) at phi = pi/2, T1 = T2 = T.
 
@@ -155,8 +197,7 @@ def test_isothermal_identity_eq20(s):
         assert abs(lhs / rhs - 1) < mp.mpf("1e-14")
 
 
-@pytest.mark.parametrize("s", [s for s in SETS if s["params"]["T1"] == s["params"]["T2"]],
-                         ids=lambda s: s["name"])
+@pytest.mark.parametrize("s", [s for s in SETS if s["params"]["T1"] == s["params"]["T2"]], ids=lambda s: s["name"])
 def test_isothermal_QP(s):
     """Isothermal: D_P = W coth(W/2T) P for any phi and Sdot = P/T, so Q_P = (W/T) coth(W/2T)."""
     W, T = mp.mpf(s["params"]["Omega"]), mp.mpf(s["params"]["T1"])
@@ -173,8 +214,9 @@ def test_appendix_D_bookkeeping(s):
     tol = mp.mpf("1e-23")
     for l in ("A", "B"):
         f = mp.mpf(p["f_" + l])
-        assert abs(V(s, f"D_ad_P{l}") - W**2 * f**2 * V(s, f"d_ad_{l}")) <= tol * abs(
-            V(s, f"D_ad_P{l}")) + mp.mpf("1e-40")
+        assert abs(V(s, f"D_ad_P{l}") - W**2 * f**2 * V(s, f"d_ad_{l}")) <= tol * abs(V(s, f"D_ad_P{l}")) + mp.mpf(
+            "1e-40"
+        )
         assert abs(V(s, f"alpha_dia_{l}") - V(s, f"xx_{l}{l}") / 2) <= tol * V(s, f"xx_{l}{l}")
         P = V(s, f"P_{l}")
         if P != 0:
@@ -206,28 +248,35 @@ def _J(p, u):
     raise NotImplementedError
 
 
-@pytest.mark.parametrize("s", [s for s in SETS if s["params"]["Omega"] >= 200],
-                         ids=lambda s: s["name"])
+@pytest.mark.parametrize("s", [s for s in SETS if s["params"]["Omega"] >= 200], ids=lambda s: s["name"])
 def test_diabatic_asymptotics(s):
     """(D6)-(D10): P_l^(0) -> W J(W) f_l^2 alpha_dia, dP_l -> W f_A f_B J (W/wc) dalpha_dia,
     D_Pl -> D_dia at W >> omega_l, omega_c.  Corrections are O(omega^2/W^2, T/W, wc/W)."""
     p = s["params"]
     W = p["Omega"]
     JW = _J(p, W)
-    tol = 0.02 if p["J1"]["omega_c"] < 10 else 0.05   # measured: 1e-2 and 2e-3..3e-2
+    tol = 0.02 if p["J1"]["omega_c"] < 10 else 0.05  # measured: 1e-2 and 2e-3..3e-2
     PA0_as = W * JW * p["f_A"] ** 2 * float(V(s, "alpha_dia_A"))
     assert abs(float(V(s, "P_A0")) / PA0_as - 1) < tol
     D_as = float(V(s, "D_dia_PA"))
     assert abs(float(V(s, "D_PA")) / D_as - 1) < tol
     if p["J1"]["omega_c"] < 10 and abs(math.sin(p["phi"])) > 0.5:
-        dPA_as = W * p["f_A"] * p["f_B"] * math.sin(p["phi"]) * JW * (
-            W / p["J1"]["omega_c"] * float(V(s, "dalpha_dia_A")) + float(V(s, "dbeta_dia_A")))
+        dPA_as = (
+            W
+            * p["f_A"]
+            * p["f_B"]
+            * math.sin(p["phi"])
+            * JW
+            * (W / p["J1"]["omega_c"] * float(V(s, "dalpha_dia_A")) + float(V(s, "dbeta_dia_A")))
+        )
         assert abs(float(V(s, "dP_A")) / dPA_as - 1) < tol
 
 
-@pytest.mark.parametrize("s", [s for s in SETS if s["params"]["Omega"] <= 0.05
-                               and s["params"]["T1"] == s["params"]["T2"]],
-                         ids=lambda s: s["name"])
+@pytest.mark.parametrize(
+    "s",
+    [s for s in SETS if s["params"]["Omega"] <= 0.05 and s["params"]["T1"] == s["params"]["T2"]],
+    ids=lambda s: s["name"],
+)
 def test_adiabatic_asymptotics(s):
     """(D1)-(D5), isothermal: P^(0) ~ W^2 f^2 alpha_ad, D ~ D_ad, dP ~ W f_A f_B dalpha_ad.
 
@@ -282,8 +331,7 @@ def _fgr(p, nmax=60):
                 to_bath1 += nu * r
                 to_osc += dEo * r
     # J_nu > 0: energy leaving bath nu.  The oscillator's gain ends in bath 2 (steady state).
-    return dict(P_A=W * (rate[1] - rate[-1]), J1=-to_bath1, J2=-to_osc,
-                D_PA=W**2 * (rate[1] + rate[-1]))
+    return dict(P_A=W * (rate[1] - rate[-1]), J1=-to_bath1, J2=-to_osc, D_PA=W**2 * (rate[1] + rate[-1]))
 
 
 def test_golden_rule_prefactor_and_signs():
@@ -306,14 +354,15 @@ def test_golden_rule_prefactor_and_signs():
             assert abs(extrap / ref - 1) < 1e-9, (W, k, extrap, ref)
             diffs = [abs(float(V(s, k)) / ref - 1) for s in ss]
             assert diffs[0] < 1e-5, (W, k, diffs)
-            assert diffs[-1] / diffs[0] > 30, (W, k, diffs)   # ~ 100 over two decades
+            assert diffs[-1] / diffs[0] > 30, (W, k, diffs)  # ~ 100 over two decades
 
 
 # ----------------------------------------------------------------------------- x correlations
 def test_position_correlations_prefactor():
     """<x^2> with 1/(2 pi): coth(w0/2T)/(2 w0) at weak damping, T/w0^2 at high T (joint too)."""
-    base = dict(omega_A=1.0, omega_B=0.6, Omega=1.0, phi=math.pi / 2, f_A=1.0, f_B=1.0,
-                J1={"kind": "ohmic", "gamma1": 0.01})
+    base = dict(
+        omega_A=1.0, omega_B=0.6, Omega=1.0, phi=math.pi / 2, f_A=1.0, f_B=1.0, J1={"kind": "ohmic", "gamma1": 0.01}
+    )
     weak = dict(base, gamma2=1e-5, T1=0.3, T2=0.3, configuration="independent")
     xx = R.x_correlations(weak, dps=15)
     for l, w0 in (("AA", 1.0), ("BB", 0.6)):
@@ -327,24 +376,37 @@ def test_position_correlations_prefactor():
 
 
 # ----------------------------------------------------------------------------- Kramers-Kronig
-@pytest.mark.parametrize("J1", [{"kind": "lorentzian", "gamma1": 0.3, "d1": 0.01, "omega1": 1.5},
-                                {"kind": "drude", "gamma1": 0.01, "omega_c": 1.2}])
+@pytest.mark.parametrize(
+    "J1",
+    [
+        {"kind": "lorentzian", "gamma1": 0.3, "d1": 0.01, "omega1": 1.5},
+        {"kind": "drude", "gamma1": 0.01, "omega_c": 1.2},
+    ],
+)
 def test_zeta1_is_kramers_kronig_of_J1(J1):
     """zeta1'(u) = (1/pi) PV int J1(v)/(v-u) dv - (1/pi) int J1(v)/v dv (scipy, float64)."""
     p = dict(omega_A=1.0, omega_B=0.6, gamma2=1.0, T1=1.0, T2=1.0, Omega=1.0, J1=J1)
     m = R._Model(p)
     J = lambda v: float(m.J(mp.mpf(v)))  # noqa: E731
     L = 400.0
-    chi0 = 2 * integrate.quad(lambda v: J(v) / v if v else float(m.j_over_u(0)), 0, np.inf,
-                              limit=400, epsabs=0, epsrel=1e-12)[0] / math.pi
+    chi0 = (
+        2
+        * integrate.quad(
+            lambda v: J(v) / v if v else float(m.j_over_u(0)), 0, np.inf, limit=400, epsabs=0, epsrel=1e-12
+        )[0]
+        / math.pi
+    )
     for u in (0.3, 1.4, 2.5):
-        pv = integrate.quad(J, -L, L, weight="cauchy", wvar=u, limit=800, epsabs=0,
-                            epsrel=1e-12)[0]
-        tails = integrate.quad(lambda v: J(v) / (v - u) + J(-v) / (-v - u), L, np.inf,
-                               limit=400, epsabs=0, epsrel=1e-12)[0]
+        pv = integrate.quad(J, -L, L, weight="cauchy", wvar=u, limit=800, epsabs=0, epsrel=1e-12)[0]
+        tails = integrate.quad(
+            lambda v: J(v) / (v - u) + J(-v) / (-v - u), L, np.inf, limit=400, epsabs=0, epsrel=1e-12
+        )[0]
         kk = (pv + tails) / math.pi - chi0
-        assert abs(kk - float(m.zeta_re(mp.mpf(u)))) < 1e-9 * max(1.0, abs(kk)) * max(
-            J1["gamma1"], J1.get("d1", 0)), (u, kk, float(m.zeta_re(mp.mpf(u))))
+        assert abs(kk - float(m.zeta_re(mp.mpf(u)))) < 1e-9 * max(1.0, abs(kk)) * max(J1["gamma1"], J1.get("d1", 0)), (
+            u,
+            kk,
+            float(m.zeta_re(mp.mpf(u))),
+        )
 
 
 def _float_model(p):
@@ -374,8 +436,8 @@ def _xi_pp(fm, p, w, idx=2, limit=400, epsrel=1e-11, epsabs=0.0):
         u = w - nu
         if u == 0 or nu == 0:
             return 0.0
-        return chi_pp(nu, idx) * J(u) * (1 / math.tanh(u / (2 * T1)) +
-                                         1 / math.tanh(nu / (2 * T2)))
+        return chi_pp(nu, idx) * J(u) * (1 / math.tanh(u / (2 * T1)) + 1 / math.tanh(nu / (2 * T2)))
+
     w1 = p["J1"]["omega1"]
     pts = sorted({w, 0.0, -0.83, 0.83, w - w1, w + w1})
     lo, hi = pts[0] - 20, pts[-1] + 20
@@ -402,8 +464,7 @@ def test_powers_from_kubo_and_kramers_kronig():
     fm = _float_model(p)
     W = p["Omega"]
     fA, fB, phi = p["f_A"], p["f_B"], p["phi"]
-    PA0 = (W / 2) * (fA**2 * _xi_pp(fm, p, W, 0)
-                     + math.cos(phi) * fA * fB * _xi_pp(fm, p, W, 2))
+    PA0 = (W / 2) * (fA**2 * _xi_pp(fm, p, W, 0) + math.cos(phi) * fA * fB * _xi_pp(fm, p, W, 2))
     assert abs(PA0 / float(V(s, "P_A0")) - 1) < 1e-8, (PA0, float(V(s, "P_A0")))
 
     L = 40.0

@@ -16,8 +16,7 @@ _JOINT = osc.Joint()
 
 
 def _machine(t1, t2, configuration=_JOINT):
-    return osc.OscillatorMachine(osc.WorkingMedium([1.0, 0.6], 3.0, configuration), osc.DrudeLorentz(0.01, 1.2),
-                                 t1, t2)
+    return osc.OscillatorMachine(osc.WorkingMedium([1.0, 0.6], 3.0, configuration), osc.DrudeLorentz(0.01, 1.2), t1, t2)
 
 
 DRIVE = osc.Monochromatic([1.0, 0.7], [0.0, 1.1])
@@ -80,8 +79,9 @@ def test_auto_derivatives_are_the_two_temperature_ones():
     # at T1 == T2 Auto's value is exact, its T1 and T2 derivatives separately those of the quadrature;
     # ExactIsothermal ties T2 to T1, so its T1 derivative is their sum
     def d_pa(noise):
-        return jax.grad(lambda t1, t2: osc.observables(_machine(t1, t2), DRIVE, 1.5, noise=noise).D_l[0],
-                        argnums=(0, 1))(0.3, 0.3)
+        return jax.grad(
+            lambda t1, t2: osc.observables(_machine(t1, t2), DRIVE, 1.5, noise=noise).D_l[0], argnums=(0, 1)
+        )(0.3, 0.3)
 
     ga, gq, ge = d_pa(osc.Auto()), d_pa(osc.TanhSinh()), d_pa(osc.ExactIsothermal())
     np.testing.assert_allclose(ga, gq, rtol=1e-12)
@@ -98,8 +98,9 @@ def test_exact_isothermal_needs_equal_temperatures():
     with pytest.raises(ValueError, match="T1 == T2"):
         osc.observables(_machine(0.3, 0.2), DRIVE, 1.5, noise=osc.ExactIsothermal())
     # traced: flagged, not silently evaluated at T1
-    o = jax.jit(lambda t2: osc.observables(_machine(0.3, t2), DRIVE, 1.5, noise=osc.ExactIsothermal(),
-                                           throw=False))(0.2)
+    o = jax.jit(lambda t2: osc.observables(_machine(0.3, t2), DRIVE, 1.5, noise=osc.ExactIsothermal(), throw=False))(
+        0.2
+    )
     assert o.result == osc.RESULTS.invalid_parameters and np.all(np.isnan(o.P_l))
 
 
@@ -150,8 +151,12 @@ def test_resonance_condition_is_one_definition_for_python_and_traced():
     def traced_valid(om):
         return bool(jax.jit(lambda x: osc.WorkingMedium(x, 1.0).valid())(jnp.asarray(om)))
 
-    for om, resonant in (([1.0, 1.0 + 0.9e-6], True), ([1.0, 1.0 + 1.1e-6], False), ([1.0, 0.6, 1.0], True),
-                         ([0.6, 1.0], False)):
+    for om, resonant in (
+        ([1.0, 1.0 + 0.9e-6], True),
+        ([1.0, 1.0 + 1.1e-6], False),
+        ([1.0, 0.6, 1.0], True),
+        ([0.6, 1.0], False),
+    ):
         assert traced_valid(om) == (not resonant), om
         if resonant:
             with pytest.raises(ValueError, match="resonant"):

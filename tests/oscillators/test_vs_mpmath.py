@@ -18,16 +18,44 @@ DATA = json.load(open(os.path.join(os.path.dirname(__file__), "data", "reference
 SETS = DATA["sets"]
 
 OURS = {  # reference name -> key in Observables.to_dict()
-    "P_A0": "P_A0", "P_B0": "P_B0", "dP_A": "dP_A", "dP_B": "dP_B", "P_A": "P_A", "P_B": "P_B", "P": "P",
-    "J1": "J1", "J2": "J2", "Sdot": "Sdot", "D_PA": "D_PA", "D_PB": "D_PB", "D_P": "D_P", "Q_PA": "Q_PA",
-    "Q_PB": "Q_PB", "Q_P": "Q_P", "xx_AA": "xx_AA", "xx_BB": "xx_BB", "xx_AB": "xx_AB", "C": "pearson_C",
-    "C_tilde": "pearson_like_C_tilde", "V_PA": "V_PA", "V_PB": "V_PB", "dP_A/dOmega": "dP_A_dOmega",
-    "dP_B/dOmega": "dP_B_dOmega", "eta_ww": "eta_work", "eta_he": "eta_heat",
+    "P_A0": "P_A0",
+    "P_B0": "P_B0",
+    "dP_A": "dP_A",
+    "dP_B": "dP_B",
+    "P_A": "P_A",
+    "P_B": "P_B",
+    "P": "P",
+    "J1": "J1",
+    "J2": "J2",
+    "Sdot": "Sdot",
+    "D_PA": "D_PA",
+    "D_PB": "D_PB",
+    "D_P": "D_P",
+    "Q_PA": "Q_PA",
+    "Q_PB": "Q_PB",
+    "Q_P": "Q_P",
+    "xx_AA": "xx_AA",
+    "xx_BB": "xx_BB",
+    "xx_AB": "xx_AB",
+    "C": "pearson_C",
+    "C_tilde": "pearson_like_C_tilde",
+    "V_PA": "V_PA",
+    "V_PB": "V_PB",
+    "dP_A/dOmega": "dP_A_dOmega",
+    "dP_B/dOmega": "dP_B_dOmega",
+    "eta_ww": "eta_work",
+    "eta_he": "eta_heat",
 }
 R_DEPENDENT = {"V_PA_r": "V_PA", "V_PB_r": "V_PB", "dP_A/dOmega_r": "dP_A_dOmega", "dP_B/dOmega_r": "dP_B_dOmega"}
 ASYM = ["alpha_ad", "dalpha_ad", "d_ad", "alpha_dia", "dalpha_dia", "dbeta_dia"]
-ASYM_REF = {"alpha_ad": "alpha_ad", "dalpha_ad": "dalpha_ad", "d_ad": "D_ad_P", "alpha_dia": "alpha_dia",
-            "dalpha_dia": "dalpha_dia", "dbeta_dia": "dbeta_dia"}
+ASYM_REF = {
+    "alpha_ad": "alpha_ad",
+    "dalpha_ad": "dalpha_ad",
+    "d_ad": "D_ad_P",
+    "alpha_dia": "alpha_dia",
+    "dalpha_dia": "dalpha_dia",
+    "dbeta_dia": "dbeta_dia",
+}
 
 RTOL = 1e-10
 # Closer to resonance (omega_B = 0.9999: resonance width ~1e-8) the partial fractions of chi
@@ -74,8 +102,11 @@ def test_every_observable_against_mpmath(ref):
     assert not bad, bad
 
 
-@pytest.mark.parametrize("ref", [s for s in SETS if s["params"]["configuration"] == "joint"],
-                         ids=[s["name"] for s in SETS if s["params"]["configuration"] == "joint"])
+@pytest.mark.parametrize(
+    "ref",
+    [s for s in SETS if s["params"]["configuration"] == "joint"],
+    ids=[s["name"] for s in SETS if s["params"]["configuration"] == "joint"],
+)
 def test_asymptotic_coefficients_against_mpmath(ref):
     p = ref["params"]
     vals = ref["values"]

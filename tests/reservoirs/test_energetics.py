@@ -100,8 +100,12 @@ def test_gradients_vs_finite_differences_degenerate_spectrum():
     def obs(p):
         r = energetics(model(p[0], p[1], p[2]), ts)
         s = r.side1
-        return (s.minimal_dissipation.Q[-1] + 0.7 * s.minimal_dissipation.W[-1]
-                + 0.3 * s.bare.W[-1] + 0.2 * r.side2.U_md[-1])
+        return (
+            s.minimal_dissipation.Q[-1]
+            + 0.7 * s.minimal_dissipation.W[-1]
+            + 0.3 * s.bare.W[-1]
+            + 0.2 * r.side2.U_md[-1]
+        )
 
     p0 = jnp.array([0.04, 1.0, 0.9])
     grad = jax.jit(jax.grad(obs))(p0)
@@ -152,9 +156,11 @@ def test_chunking_strategies_give_the_same_numbers():
 def test_vacuum_partner_values_and_gradients_are_finite():
     """T2 = 0 is the vacuum (n = 0 for every mode, even for an h2 that is not positive definite):
     the Bose matrix and its custom JVP are NaN-free there, in T and in h."""
+
     def obs(p):
-        m = reservoir_model(np.diag([1.0, 1.2]) + 0.0 * p[0], np.array([[-0.3]]) + p[1], [[0.05], [0.04]],
-                            1.0 + p[0], p[2])
+        m = reservoir_model(
+            np.diag([1.0, 1.2]) + 0.0 * p[0], np.array([[-0.3]]) + p[1], [[0.05], [0.04]], 1.0 + p[0], p[2]
+        )
         r = energetics(m, TS[:21])
         return r.side1.minimal_dissipation.Q[-1] + r.side2.bare.dU[-1]
 

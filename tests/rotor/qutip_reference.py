@@ -78,7 +78,8 @@ def ohmic_rate(strength, cutoff, beta):
 
 
 def params_dict(p, cutoff=None):
-    d = {k: float(getattr(p, k)) for k in
-         ("b1", "b2", "beta1", "beta2", "beta_r", "g", "chi", "lam", "gamma", "inertia")}
+    d = {
+        k: float(getattr(p, k)) for k in ("b1", "b2", "beta1", "beta2", "beta_r", "g", "chi", "lam", "gamma", "inertia")
+    }
     d["cutoff"] = 2 * max(d["b1"], d["b2"]) if cutoff is None else float(cutoff)
     return d

@@ -234,7 +234,9 @@ def test_global_generator_equals_local_at_zero_coupling():
     s = dict(SETS[1], lam=0.0)
     p = jr.RotorParams(**s)
     glob = jr.rotor_model(p, L, equation=jl.GlobalME(cutoff=6.0))
-    j = [(s["g"] * (1 + sgn * s["chi"])) ** 2 * 2 * b * 36 / (4 * b**2 + 36) for sgn, b in [(-1, s["b1"]), (1, s["b2"])]]
+    j = [
+        (s["g"] * (1 + sgn * s["chi"])) ** 2 * 2 * b * 36 / (4 * b**2 + 36) for sgn, b in [(-1, s["b1"]), (1, s["b2"])]
+    ]
     g_eff = 0.5 * (np.sqrt(j[1]) + np.sqrt(j[0]))
     chi_eff = (np.sqrt(j[1]) - np.sqrt(j[0])) / (np.sqrt(j[1]) + np.sqrt(j[0]))
     loc = jr.rotor_model(jr.RotorParams(**dict(s, g=g_eff, chi=chi_eff)), L)
@@ -251,7 +253,11 @@ def test_truncation_control_and_bad_input():
         jr.solve_device(p, truncation=4)
     # the same code path under jit: the flagged result (throw=False) or a runtime error
     jitted = jax.jit(lambda q: jr.solve_device(q, 4, throw=False))(p)
-    assert not bool(jitted.ok) and not bool(jitted.truncation_ok) and name_of(int(codes(jitted.result))) == "truncation_edge"
+    assert (
+        not bool(jitted.ok)
+        and not bool(jitted.truncation_ok)
+        and name_of(int(codes(jitted.result))) == "truncation_edge"
+    )
     with pytest.raises(Exception, match="truncation edge"):
         jax.block_until_ready(jax.jit(lambda q: jr.solve_device(q, 4).q_hot)(p))
     bad = dict(SETS[1], beta_r=0.09, gamma=5e-5)

@@ -13,8 +13,11 @@ def thermal_oscillator(omega, T):
     w = jnp.where(ok, omega, 1.0)
     t = jnp.where(ok, T, 1.0)
     coth = 1.0 / jnp.tanh(w / (2.0 * t))
-    return dict(x2=jnp.where(ok, coth / (2.0 * w), jnp.nan), energy=jnp.where(ok, 0.5 * w * coth, jnp.nan),
-                result=first_failure((~ok, RESULTS.invalid_parameters)))
+    return dict(
+        x2=jnp.where(ok, coth / (2.0 * w), jnp.nan),
+        energy=jnp.where(ok, 0.5 * w * coth, jnp.nan),
+        result=first_failure((~ok, RESULTS.invalid_parameters)),
+    )
 
 
 def ohmic_heat(omega_c, T, n_nodes=4000):

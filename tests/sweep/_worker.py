@@ -24,8 +24,7 @@ def killable(out):
             print(f"chunk {info['chunk']}", flush=True)
             time.sleep(0.4)
 
-    sweep(thermal_oscillator, Grid(**KILL_GRID), chunk=Fixed(8), out=out,
-          progress_meter=CallbackProgressMeter(slow))
+    sweep(thermal_oscillator, Grid(**KILL_GRID), chunk=Fixed(8), out=out, progress_meter=CallbackProgressMeter(slow))
 
 
 def sharded(out):
@@ -35,12 +34,25 @@ def sharded(out):
     b = sweep(thermal_oscillator, g, chunk=Fixed(8), progress_meter=NoProgressMeter())
     go = Grid(Omega=np.geomspace(0.05, 500.0, 6), T=np.r_[np.geomspace(0.02, 1.5, 4), -1.0])  # 30 points
     mesh = jax.sharding.Mesh(np.asarray(jax.devices()).reshape(2, 2), ("a", "b"))  # points over both axes
-    c = sweep(oscillator_qpa, go, fixed=dict(omega_c=1.2), chunk=Fixed(12), devices=MeshDevices(mesh),
-              progress_meter=NoProgressMeter())
+    c = sweep(
+        oscillator_qpa,
+        go,
+        fixed=dict(omega_c=1.2),
+        chunk=Fixed(12),
+        devices=MeshDevices(mesh),
+        progress_meter=NoProgressMeter(),
+    )
     d = sweep(oscillator_qpa, go, fixed=dict(omega_c=1.2), chunk=Fixed(12), progress_meter=NoProgressMeter())
-    np.savez(out, **{f"sharded_{k}": v for k, v in a.arrays.items()}, **{f"single_{k}": v for k, v in b.arrays.items()},
-             **{f"osc_sharded_{k}": v for k, v in c.arrays.items()}, **{f"osc_single_{k}": v for k, v in d.arrays.items()},
-             devices=np.asarray(a.meta["devices"]), batch=a.meta["chunk"]["batch"], osc_codes=c.codes)
+    np.savez(
+        out,
+        **{f"sharded_{k}": v for k, v in a.arrays.items()},
+        **{f"single_{k}": v for k, v in b.arrays.items()},
+        **{f"osc_sharded_{k}": v for k, v in c.arrays.items()},
+        **{f"osc_single_{k}": v for k, v in d.arrays.items()},
+        devices=np.asarray(a.meta["devices"]),
+        batch=a.meta["chunk"]["batch"],
+        osc_codes=c.codes,
+    )
 
 
 def multihost(out, pid, port):

@@ -15,8 +15,20 @@ import numpy as np
 import pytest
 
 from jaxqtm._results import RESULTS, ResultError, codes, first_failure
-from jaxqtm.sweep import (AllDevices, ArrayBudget, Auto, CallbackProgressMeter, Fixed, Grid, MeshDevices,
-                          NoProgressMeter, SingleDevice, Zip, load, sweep)
+from jaxqtm.sweep import (
+    AllDevices,
+    ArrayBudget,
+    Auto,
+    CallbackProgressMeter,
+    Fixed,
+    Grid,
+    MeshDevices,
+    NoProgressMeter,
+    SingleDevice,
+    Zip,
+    load,
+    sweep,
+)
 
 from ._kernels import ohmic_heat, thermal_oscillator
 
@@ -67,7 +79,6 @@ def test_zip_axes_and_per_point_vector_parameters():
 
 def full_observables(Omega, T):
     import jaxqtm.oscillators as osc
-
     from examples.seed001.paper import paper_machine  # imported here: only the oscillator tests need it
 
     m, d = paper_machine(T1=T, T2=T, omega_c=1.2)
@@ -195,8 +206,12 @@ def test_array_budget_and_explicit_placements():
 def test_memory_budget_respected_on_a_grid_that_does_not_fit_in_one_piece():
     budget = 3 << 20  # 3 MiB per device
     g = Grid(omega_c=np.linspace(0.5, 2.0, 40), T=np.linspace(0.1, 1.0, 50))  # 2000 points
-    whole = jax.jit(jax.vmap(lambda p: ohmic_heat(**p))).lower(
-        {k: jax.ShapeDtypeStruct((g.size,), jnp.float64) for k in ("omega_c", "T")}).compile().memory_analysis()
+    whole = (
+        jax.jit(jax.vmap(lambda p: ohmic_heat(**p)))
+        .lower({k: jax.ShapeDtypeStruct((g.size,), jnp.float64) for k in ("omega_c", "T")})
+        .compile()
+        .memory_analysis()
+    )
     whole_bytes = whole.argument_size_in_bytes + whole.output_size_in_bytes + whole.temp_size_in_bytes
     assert whole_bytes > 5 * budget  # the grid in one piece would not fit
     seen = []
@@ -207,7 +222,8 @@ def test_memory_budget_respected_on_a_grid_that_does_not_fit_in_one_piece():
     assert [i["chunk"] for i in seen if i["event"] == "chunk"] == list(range(ch["n_chunks"]))
     ref = sweep(ohmic_heat, g, chunk=Fixed(g.size), progress_meter=QUIET)
     np.testing.assert_allclose(res["heat"], ref["heat"], rtol=1e-13)
-    # the quantity itself against scipy's adaptive quadrature at two grid points (trapezoid error <= 3e-4 at the coldest point)
+    # the quantity itself against scipy's adaptive quadrature at two grid points
+    # (trapezoid error <= 3e-4 at the coldest point)
     from scipy.integrate import quad
 
     for i, j in ((3, 7), (35, 44)):
@@ -220,8 +236,14 @@ def test_memory_budget_respected_on_a_grid_that_does_not_fit_in_one_piece():
 
 def test_resume_after_kill_equals_uninterrupted(tmp_path):
     out = str(tmp_path / "killed")
-    proc = subprocess.Popen([sys.executable, *WORKER, "killable", out], env=_env(), cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, *WORKER, "killable", out],
+        env=_env(),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     chunks = os.path.join(out, "chunks")
     t0 = time.time()
     while time.time() - t0 < 120:
@@ -237,12 +259,18 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     from ._worker import KILL_GRID
 
     seen = []
-    resumed = sweep(thermal_oscillator, Grid(**KILL_GRID), chunk=Fixed(8), out=out,
-                    progress_meter=CallbackProgressMeter(seen.append))
+    resumed = sweep(
+        thermal_oscillator,
+        Grid(**KILL_GRID),
+        chunk=Fixed(8),
+        out=out,
+        progress_meter=CallbackProgressMeter(seen.append),
+    )
     assert resumed.meta["resumed_chunks"] == n_done
     assert [i["chunk"] for i in seen if i["event"] == "chunk"] == list(range(n_done, 12))
-    full = sweep(thermal_oscillator, Grid(**KILL_GRID), chunk=Fixed(8), out=str(tmp_path / "full"),
-                 progress_meter=QUIET)
+    full = sweep(
+        thermal_oscillator, Grid(**KILL_GRID), chunk=Fixed(8), out=str(tmp_path / "full"), progress_meter=QUIET
+    )
     for k in full.arrays:
         np.testing.assert_array_equal(resumed[k], full[k])  # bit-identical (NaNs at the same places)
     np.testing.assert_array_equal(resumed.codes, full.codes)
@@ -260,14 +288,19 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
 
 def test_sharded_over_four_forced_host_devices_equals_unsharded(tmp_path):
     out = str(tmp_path / "sharded.npz")
-    subprocess.run([sys.executable, *WORKER, "sharded", out], check=True, timeout=300, cwd=ROOT,
-                   env=_env(XLA_FLAGS="--xla_force_host_platform_device_count=4"))
+    subprocess.run(
+        [sys.executable, *WORKER, "sharded", out],
+        check=True,
+        timeout=300,
+        cwd=ROOT,
+        env=_env(XLA_FLAGS="--xla_force_host_platform_device_count=4"),
+    )
     z = np.load(out)
     assert list(z["devices"]) == ["cpu:0", "cpu:1", "cpu:2", "cpu:3"] and int(z["batch"]) % 4 == 0
     for k in z.files:
         for pre in ("sharded_", "osc_sharded_"):
             if k.startswith(pre):
-                np.testing.assert_array_equal(z[k], z[pre.replace("sharded", "single") + k[len(pre):]], err_msg=k)
+                np.testing.assert_array_equal(z[k], z[pre.replace("sharded", "single") + k[len(pre) :]], err_msg=k)
     bad = int(codes(RESULTS.invalid_parameters))
     assert np.all(z["osc_codes"][:, -1] == bad) and np.all(z["osc_codes"][:, :-1] == 0)
 
@@ -281,8 +314,17 @@ def test_two_processes_joined_by_jax_distributed_equal_one(tmp_path):
         s.bind(("localhost", 0))
         port = str(s.getsockname()[1])
     out = str(tmp_path / "mh")
-    procs = [subprocess.Popen([sys.executable, *WORKER, "multihost", out, str(i), port], env=_env(), cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in (0, 1)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, *WORKER, "multihost", out, str(i), port],
+            env=_env(),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in (0, 1)
+    ]
     texts = []
     for p in procs:
         try:
@@ -298,8 +340,14 @@ def test_two_processes_joined_by_jax_distributed_equal_one(tmp_path):
 def test_outputs_json_npy_and_netcdf(tmp_path):
     xr = pytest.importorskip("xarray")
     out = str(tmp_path / "run")
-    res = sweep(thermal_oscillator, Grid(omega=[0.5, 1.0, 2.0], T=[0.1, 1.0]), chunk=Fixed(4), out=out,
-                netcdf=True, progress_meter=QUIET)
+    res = sweep(
+        thermal_oscillator,
+        Grid(omega=[0.5, 1.0, 2.0], T=[0.1, 1.0]),
+        chunk=Fixed(4),
+        out=out,
+        netcdf=True,
+        progress_meter=QUIET,
+    )
     meta = json.load(open(os.path.join(out, "meta.json")))
     assert meta["jaxqtm_version"] and meta["jax_version"] == jax.__version__ and meta["x64"] is True
     assert meta["grid"]["axes"][0]["omega"] == [0.5, 1.0, 2.0] and meta["grid"]["dims"] == ["omega", "T"]
