@@ -23,6 +23,7 @@ later, :func:`x64_enabled` tells.
 """
 
 import importlib as _importlib
+from typing import TYPE_CHECKING
 
 from ._config import _apply_default_precision
 from ._config import set_precision as set_precision
@@ -34,6 +35,9 @@ from ._results import RESULTS as RESULTS  # noqa: E402  (after the precision swi
 from ._results import ResultError as ResultError  # noqa: E402
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # the components, for static checkers (imported lazily at run time)
+    from . import coherence, fcs, lindblad, optimize, oscillators, plot, reservoirs, rotor, sweep  # noqa: F401
 
 _COMPONENTS = ("coherence", "fcs", "lindblad", "optimize", "oscillators", "plot", "reservoirs", "rotor", "sweep")
 
@@ -48,4 +52,18 @@ def __dir__():
     return sorted(list(globals()) + list(_COMPONENTS))
 
 
-__all__ = ["RESULTS", "ResultError", "set_precision", "x64_enabled", *_COMPONENTS]
+__all__ = [
+    "RESULTS",
+    "ResultError",
+    "coherence",
+    "fcs",
+    "lindblad",
+    "optimize",
+    "oscillators",
+    "plot",
+    "reservoirs",
+    "rotor",
+    "set_precision",
+    "sweep",
+    "x64_enabled",
+]

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
+
+from ._numerics import is_traced
 
 
 def concrete(x) -> np.ndarray | None:
     """``x`` as a numpy array, or ``None`` when it is (or contains) a tracer."""
-    if any(isinstance(v, jax.core.Tracer) for v in jax.tree_util.tree_leaves(x)):
+    if is_traced(x):
         return None
     try:
         return np.asarray(x)

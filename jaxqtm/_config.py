@@ -23,7 +23,7 @@ def _apply_default_precision() -> None:
 
 def x64_enabled() -> bool:
     """Whether JAX currently computes in double precision."""
-    return bool(jax.config.jax_enable_x64)
+    return bool(jax.config.read("jax_enable_x64"))
 
 
 def set_precision(precision: str) -> None:

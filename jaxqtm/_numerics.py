@@ -59,13 +59,13 @@ def expm(a, *, order: int = 14, max_squarings: int = 60):
     safe = jnp.where(nrm > 0, nrm, 1.0)  # double where: no log(0)
     s = jnp.clip(jnp.ceil(jnp.log2(safe)) + 1.0, 0.0, max_squarings)
     x = a * (2.0 ** (-s))[..., None, None].astype(a.dtype)
-    eye = jnp.eye(a.shape[-1], dtype=a.dtype)
+    eye = jnp.broadcast_to(jnp.eye(a.shape[-1], dtype=a.dtype), x.shape)  # batched: no rank promotion
 
     # Horner form of sum_k x^k / k! as a loop (one compiled matmul body: fast compilation)
     def horner(i, acc):
         return eye + (x @ acc) / (order - i).astype(jnp.real(x).dtype)
 
-    out = jax.lax.fori_loop(0, order, horner, jnp.broadcast_to(eye, x.shape))
+    out = jax.lax.fori_loop(0, order, horner, eye)
 
     def square(c, i):
         need = i < s
@@ -77,7 +77,7 @@ def expm(a, *, order: int = 14, max_squarings: int = 60):
 
 def is_traced(*trees) -> bool:
     """Whether any leaf of ``trees`` is a JAX tracer (values cannot be inspected)."""
-    return any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(trees))
+    return any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(trees))  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def after(tree, dep):
@@ -101,7 +101,7 @@ def after(tree, dep):
     ]
     if not leaves:
         return tree
-    zero = 0.0 * sum(jnp.sum(jnp.nan_to_num(jnp.real(x))) for x in leaves)
+    zero = jnp.asarray(0.0 * sum(jnp.sum(jnp.nan_to_num(jnp.real(x))) for x in leaves))
 
     def tie(x):
         if hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jnp.inexact):

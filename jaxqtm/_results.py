@@ -16,11 +16,14 @@ failing condition in the order given wins.
 
 from __future__ import annotations
 
+import equinox as eqx
 import equinox.internal as eqxi
 import jax
 import jax.numpy as jnp
 import numpy as np
 from equinox._enum import EnumerationItem
+
+from ._numerics import is_traced
 
 
 class RESULTS(eqxi.Enumeration):
@@ -47,7 +50,7 @@ class RESULTS(eqxi.Enumeration):
 
 def from_codes(codes) -> RESULTS:
     """A ``RESULTS`` item holding an integer array of codes (any shape)."""
-    return EnumerationItem(jnp.asarray(codes, jnp.int32), RESULTS)  # pyright: ignore[reportCallIssue]
+    return EnumerationItem(jnp.asarray(codes, jnp.int32), RESULTS)  # pyright: ignore[reportCallIssue, reportReturnType]
 
 
 def codes(result) -> jax.Array:
@@ -101,6 +104,22 @@ def message(code: int) -> str:
     return RESULTS._index_to_message[int(code)]  # pyright: ignore[reportAttributeAccessIssue]
 
 
+class AbstractResult(eqx.Module):
+    """Base of every result object: subclasses declare a ``result: RESULTS`` field (batched
+    like the result; declared there, not here, so that it keeps its place in each class's
+    field order) and inherit the ``ok`` / ``status`` properties derived from it."""
+
+    @property
+    def ok(self) -> jax.Array:
+        """Boolean (batched like the result): ``result == RESULTS.successful``."""
+        return is_successful(getattr(self, "result"))  # noqa: B009
+
+    @property
+    def status(self) -> jax.Array:
+        """Integer code of ``result`` (0 = successful; :func:`name_of`, :func:`message`)."""
+        return codes(getattr(self, "result"))  # noqa: B009
+
+
 class ResultError(RuntimeError):
     """A computation ended with a non-successful :class:`RESULTS` code and ``throw=True``."""
 
@@ -117,7 +136,7 @@ def finish(out, *, throw: bool, what: str = "result", detail=None):
     if not throw:
         return out
     c = codes(out.result)
-    if not isinstance(c, jax.core.Tracer):
+    if not is_traced(c):
         cn = np.asarray(c)
         bad = np.flatnonzero(cn.ravel() != 0)
         if bad.size:
@@ -137,6 +156,7 @@ def finish(out, *, throw: bool, what: str = "result", detail=None):
 
 
 __all__ = [
+    "AbstractResult",
     "RESULTS",
     "ResultError",
     "codes",

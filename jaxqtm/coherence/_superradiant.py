@@ -105,7 +105,7 @@ from jaxqtm.lindblad import liouvillian
 
 from .._checks import check_int, check_range, check_type, concrete, fmt
 from .._numerics import bose, expm
-from .._results import RESULTS, finish, first_failure, is_successful
+from .._results import RESULTS, AbstractResult, finish, first_failure
 from ..lindblad import lindblad_model
 from ..lindblad._linsolve import normalised_lu
 from ._thermo import heat_fluctuation_terms as heat_fluctuation
@@ -364,7 +364,7 @@ class CarnotCycle(eqx.Module):
     hot_fraction: float | jax.Array = 0.5
 
 
-class EngineResult(eqx.Module):
+class EngineResult(AbstractResult):
     """Cycle performance (scalars; batched along leading axes by :func:`power_efficiency_curve`).
 
     Trajectory fields hold the ``2 steps + 1`` sub-stroke boundaries (hot first):
@@ -393,10 +393,6 @@ class EngineResult(eqx.Module):
     betas: jax.Array
     heat: jax.Array
     rho: jax.Array
-
-    @property
-    def ok(self):
-        return is_successful(self.result)
 
 
 _POSITIVE = ("beta_hot", "beta_cold", "omega_end", "omega_start", "kappa", "tau")
@@ -528,7 +524,7 @@ def _cycle_kernel(cycle: CarnotCycle, dissipation: AbstractDissipation, steps: i
     return EngineResult(
         power=power,
         efficiency=eta,
-        eta_carnot=eta_c,
+        eta_carnot=jnp.asarray(eta_c),
         q_hot=q_hot,
         q_cold=q_cold,
         work=work,

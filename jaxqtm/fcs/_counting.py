@@ -47,7 +47,7 @@ import jax
 import jax.numpy as jnp
 
 from .._checks import check_int, check_type
-from .._results import RESULTS, combine, finish, first_failure, is_successful
+from .._results import RESULTS, AbstractResult, combine, finish, first_failure
 from ..lindblad import AbstractSpace, AbstractSteadySolver, AutoSpace, LindbladModel, NormalisedLU, sector_generator
 from ..lindblad._generator import left_right_sector
 from ..lindblad._linsolve import normalised_lu
@@ -58,7 +58,7 @@ from ._currents import Currents, check_currents
 # --------------------------------------------------------------------------- result
 
 
-class CountingStatistics(eqx.Module):
+class CountingStatistics(AbstractResult):
     """Zero-frequency counting statistics of one or more currents in the steady state.
 
     **Fields:**
@@ -78,10 +78,6 @@ class CountingStatistics(eqx.Module):
     rho: jax.Array
     residual: jax.Array
     result: RESULTS
-
-    @property
-    def ok(self):
-        return is_successful(self.result)
 
     @property
     def diffusion(self):

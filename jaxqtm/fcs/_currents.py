@@ -97,7 +97,7 @@ def same_operator_weights(a: Currents, b: Currents) -> bool:
         return False
     if a.weight_operators is None or a.weight_operators is b.weight_operators:
         return True
-    for x, y in zip(a.weight_operators, b.weight_operators):
+    for x, y in zip(a.weight_operators, b.weight_operators or ()):
         if x is None or x is y:
             continue
         try:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from .._results import RESULTS, combine, finish, first_failure, is_successful
+from .._results import RESULTS, AbstractResult, combine, finish, first_failure
 from ..lindblad import AbstractSpace, AbstractSteadySolver, AutoSpace, LindbladModel, NormalisedLU
 from ._counting import counting_statistics
 from ._currents import Currents, check_currents, same_operator_weights
 
 
-class TURResult(eqx.Module):
+class TURResult(AbstractResult):
     """``Q_a = sigma S_aa / J_a^2`` (classical bound ``Q_a >= 2``) with its ingredients.
 
     ``S_aa`` is the zero-frequency noise ``lim Var(N_a)/t`` (``= D_O`` of seed 001, eq. (6));
@@ -26,10 +25,6 @@ class TURResult(eqx.Module):
     entropy_production: jax.Array
     ratio: jax.Array
     result: RESULTS
-
-    @property
-    def ok(self):
-        return is_successful(self.result)
 
 
 def tur_ratio(mean, noise, entropy_production):

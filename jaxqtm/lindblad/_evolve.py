@@ -65,11 +65,11 @@ def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()
     elif uniform:
         prop = expm(mat * dts[0])
 
-        def step(x, _):
+        def uniform_step(x, _):
             y = prop @ x
             return y, y
 
-        _, xs = jax.lax.scan(step, x0, None, length=dts.size)
+        _, xs = jax.lax.scan(uniform_step, x0, None, length=dts.size)
         xs = jnp.concatenate([x0[None], xs])
     else:
 

@@ -146,8 +146,7 @@ def _sector_generator(model: LindbladModel, q) -> SectorGenerator:
     ham = _hamiltonian_sector(model, q)
     li, lj, ln = _sector_terms(model, q, "local")
     si, sj, sn = _sector_terms(model, q, "secular")
-    parts = [(lj, ln)] if li else []
-    parts += [(sj, sn)] if si else []
+    parts = [(lj, ln) for idx, lj, ln in ((li, lj, ln), (si, sj, sn)) if idx and lj is not None and ln is not None]
     if parts:
         order = np.argsort(np.asarray(li + si))  # back to the model's term order
         jumps = jnp.concatenate([p[0] for p in parts])[order]

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._checks import check_type
 from .._numerics import after  # serialises LAPACK calls (jaxlib 0.10.2 CPU deadlock)
-from .._results import RESULTS, finish, first_failure, is_successful
+from .._results import RESULTS, AbstractResult, finish, first_failure
 from ._blocks import block_eigvalsh
 from ._generator import sector_generator
 from ._linsolve import AbstractSteadySolver, NormalisedLU, sparse_matvec
@@ -28,7 +28,7 @@ from ._space import AbstractSpace, AutoSpace, space_charges
 from ._sparse import from_work_blocks, sparse_sector, use_block_basis
 
 
-class SteadyState(eqx.Module):
+class SteadyState(AbstractResult):
     """Result of :func:`steady_state` (batched field by field under ``vmap``).
 
     ``rho``: density matrix (computational basis); ``vector``: its sector vector
@@ -46,10 +46,6 @@ class SteadyState(eqx.Module):
     min_eigenvalue: jax.Array
     hermiticity: jax.Array
     result: RESULTS
-
-    @property
-    def ok(self):
-        return is_successful(self.result)
 
 
 def trace_vector(charges, n):

@@ -7,6 +7,8 @@ Heat of channel ``c`` with respect to an energy operator ``E``:
 
 from __future__ import annotations
 
+from typing import Any
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -89,8 +91,8 @@ def _channel_table_core(model, rho, obs, q, generator):
             cols.append(jnp.sum(tab[:, ks], axis=1))
         return jnp.stack(cols, axis=1)
     h = model.h_work
-    cols = [tr(ow, -1j * (h @ rw - rw @ h))]
-    per_term = [None] * len(model.channels)
+    cols: list[Any] = [tr(ow, -1j * (h @ rw - rw @ h))]
+    per_term: list[Any] = [None] * len(model.channels)
     loc = [k for k, lab in enumerate(model.clusters) if lab is None]
     if loc:
         # local terms in matrix form: cheap to differentiate (matrix products only)
@@ -157,7 +159,7 @@ def dissipator_action(model: LindbladModel, state) -> dict:
 def _dissipator_action(model, rho):
     n = model.n
     rw = model.to_work(rho)
-    per_term = [None] * len(model.ops)
+    per_term: list[Any] = [None] * len(model.ops)
     loc = [k for k, lab in enumerate(model.clusters) if lab is None]
     if loc:
         xs = jnp.stack([model.ops[k] for k in loc])
@@ -167,7 +169,7 @@ def _dissipator_action(model, rho):
         for i, k in enumerate(loc):
             per_term[k] = rs[i] * d[i]
     sec, jumps, nojumps = _sector_terms(model, (), "secular")
-    if sec:
+    if sec and jumps is not None and nojumps is not None:
         ds = jnp.einsum("tij,j->ti", jumps + nojumps, rw.reshape(-1)).reshape(len(sec), n, n)
         for i, k in enumerate(sec):
             per_term[k] = ds[i]

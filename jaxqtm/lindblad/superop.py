@@ -18,6 +18,7 @@ All functions are pure, shape-polymorphic in ``n`` and work under
 from __future__ import annotations
 
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 
 def vec(rho):
@@ -54,7 +55,7 @@ def hamiltonian_superop(h):
     return -1j * (spre(h) - spost(h))
 
 
-def dissipator(c, rate=1.0):
+def dissipator(c, rate: ArrayLike = 1.0):
     """Superoperator of ``rate * (c rho c^dag - 1/2 {c^dag c, rho})`` (GKSL form)."""
     cd = jnp.conj(c.T)
     cdc = cd @ c

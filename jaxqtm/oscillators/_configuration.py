@@ -33,7 +33,7 @@ class AbstractConfiguration(eqx.Module):
         """The (n, n) coupling pattern C of bath 2."""
 
     @abc.abstractmethod
-    def resonant(self, omega: ArrayLike) -> Array:
+    def resonant(self, omega: ArrayLike) -> Array | np.ndarray:
         """(N, N) boolean: pairs (i != j) whose frequencies leave no steady state.
 
         Traced for a JAX array, numpy for a numpy array (the boundary check inside a
@@ -53,7 +53,7 @@ class Joint(AbstractConfiguration):
     def coupling_pattern(self, n: int) -> Array:
         return jnp.ones((n, n))
 
-    def resonant(self, omega: ArrayLike) -> Array:
+    def resonant(self, omega: ArrayLike) -> Array | np.ndarray:
         xp = np if isinstance(omega, np.ndarray) else jnp
         om = xp.asarray(omega)
         n = om.shape[-1]
@@ -70,7 +70,7 @@ class Independent(AbstractConfiguration):
     def coupling_pattern(self, n: int) -> Array:
         return jnp.eye(n)
 
-    def resonant(self, omega: ArrayLike) -> Array:
+    def resonant(self, omega: ArrayLike) -> Array | np.ndarray:
         xp = np if isinstance(omega, np.ndarray) else jnp
         n = np.shape(omega)[-1]
         return xp.zeros((n, n), dtype=bool)

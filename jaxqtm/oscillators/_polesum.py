@@ -78,7 +78,7 @@ class PoleSum(eqx.Module):
         return PoleSum(poly, self.poles, res)
 
 
-def add(f: PoleSum, g: PoleSum, cf=1.0, cg=1.0) -> PoleSum:
+def add(f: PoleSum, g: PoleSum, cf: complex = 1.0, cg: complex = 1.0) -> PoleSum:
     """``cf f + cg g`` (pole lists are concatenated)."""
     pf, pg = f.poly, g.poly
     n = max(pf.shape[0], pg.shape[0])

@@ -22,13 +22,13 @@ import jax.numpy as jnp
 from jaxtyping import Array
 
 from .._checks import check_type
-from .._results import RESULTS, codes, finish, first_failure, is_successful
+from .._results import RESULTS, AbstractResult, finish, first_failure
 from . import _integrals as I
 from ._polesum import product_decaying
 from .machine import OscillatorMachine, _r_noise_direct, _rationals
 
 
-class AsymptoticCoefficients(eqx.Module):
+class AsymptoticCoefficients(AbstractResult):
     """Coefficients of appendix D; ``result`` flags invalid machines (NaN coefficients)."""
 
     alpha_ad: Array  # (N,)
@@ -38,14 +38,6 @@ class AsymptoticCoefficients(eqx.Module):
     dalpha_dia: Array  # (2,)
     dbeta_dia: Array  # (2,)  coefficient of coth(Omega/2T1), see (D9): dbeta = coth(Omega/2T1) * dbeta_dia
     result: RESULTS
-
-    @property
-    def ok(self) -> Array:
-        return is_successful(self.result)
-
-    @property
-    def status(self) -> Array:
-        return codes(self.result)
 
 
 def asymptotic_coefficients(machine: OscillatorMachine, *, throw: bool = True) -> AsymptoticCoefficients:

@@ -40,7 +40,7 @@ from jaxtyping import Array
 
 from .._checks import as_float as _as_float
 from .._checks import check_positive, check_type
-from .._results import RESULTS, codes, finish, first_failure, is_successful, message, name_of
+from .._results import RESULTS, AbstractResult, finish, first_failure, message, name_of
 from . import _integrals as I
 from ._noise import AbstractNoiseIntegral, Auto
 from ._polesum import PoleSum, product_decaying
@@ -74,7 +74,7 @@ class OscillatorMachine(eqx.Module):
         return ok
 
 
-class Observables(eqx.Module):
+class Observables(AbstractResult):
     """Period-averaged observables of one parameter point (arrays over oscillators l where noted).
 
     ``result`` (a :class:`jaxqtm.RESULTS` item) says whether the point is valid:
@@ -102,16 +102,6 @@ class Observables(eqx.Module):
     eta_heat: Array  # -P / J_hot where P < 0 < J_hot (heat engine), else NaN
     first_law_residual: Array  # (P + J1 + J2)/(|P|+|J1|+|J2|) with J1 from its own integral
     result: RESULTS
-
-    @property
-    def ok(self) -> Array:
-        """Boolean (batched like the result): ``result == RESULTS.successful``."""
-        return is_successful(self.result)
-
-    @property
-    def status(self) -> Array:
-        """Integer code of ``result`` (0 = successful; see ``jaxqtm._results.name_of``)."""
-        return codes(self.result)
 
     def to_dict(self, names=("A", "B")):
         """Flat dict with the paper's names (P_A, Q_PA, ...), Python floats."""
@@ -198,6 +188,7 @@ class _NoiseFactors(eqx.Module):
 
     def __call__(self, ws):
         j = self.machine.bath1.J(ws + self.w)
+        assert j is not None
         chi_im = jnp.imag(self.machine.medium.chi_many(ws + 0j))
         return j[:, None, None] * chi_im
 

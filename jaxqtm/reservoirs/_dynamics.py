@@ -36,7 +36,17 @@ import numpy as np
 from .._checks import check_range
 from .._chunking import AbstractChunking, ArrayBudget
 from .._numerics import is_traced
-from .._results import RESULTS, ResultError, codes, finish, first_failure, from_codes, is_successful, message, name_of
+from .._results import (
+    RESULTS,
+    AbstractResult,
+    ResultError,
+    codes,
+    finish,
+    first_failure,
+    from_codes,
+    message,
+    name_of,
+)
 from ._linalg import bose_matrix, propagators
 from ._model import ReservoirModel
 
@@ -202,7 +212,7 @@ def _generator_matrices(loc: _SideLocal, tol):
     return k, kd, a, b, smin, ok
 
 
-class TimeLocalGenerator(eqx.Module):
+class TimeLocalGenerator(AbstractResult):
     """Exact time-local generator of one side, in single-particle form.
 
     **Fields** (leading axis = time): ``k`` effective Hamiltonian matrix (K_X = a^dag k a),
@@ -221,10 +231,6 @@ class TimeLocalGenerator(eqx.Module):
     gain: jax.Array
     sigma_min: jax.Array
     result: RESULTS
-
-    @property
-    def ok(self) -> jax.Array:
-        return is_successful(self.result)
 
 
 def _check_ts(ts):

@@ -23,7 +23,7 @@ import numpy as np
 from .._checks import check_int, check_type
 from .._chunking import AbstractChunking, ArrayBudget
 from .._numerics import after
-from .._results import RESULTS, codes, combine, first_failure, is_successful
+from .._results import RESULTS, AbstractResult, codes, combine, first_failure
 from ._dynamics import (
     _check_singular_tol,
     _check_ts,
@@ -71,7 +71,7 @@ class Assignment(eqx.Module):
     W: jax.Array
 
 
-class SideEnergetics(eqx.Module):
+class SideEnergetics(AbstractResult):
     """Energetics of one reservoir.
 
     ``bare``, ``interaction``, ``minimal_dissipation``: :class:`Assignment`.
@@ -105,10 +105,6 @@ class SideEnergetics(eqx.Module):
     singular_tol: float = eqx.field(static=True)
 
     @property
-    def ok(self) -> jax.Array:
-        return is_successful(self.result)
-
-    @property
     def md_ok(self) -> jax.Array:
         return self.ok
 
@@ -117,7 +113,7 @@ class SideEnergetics(eqx.Module):
         return self.sigma_min > self.singular_tol
 
 
-class Energetics(eqx.Module):
+class Energetics(AbstractResult):
     """Result of :func:`energetics`: ``ts``; bare energies ``U1``, ``U2``, ``UI``
     (Tr[H_X rho(t)], X = 1, 2, I); ``side1``, ``side2`` (:class:`SideEnergetics`);
     ``result`` (:class:`jaxqtm.RESULTS` per output time): side 1's code, else side 2's, else
@@ -130,10 +126,6 @@ class Energetics(eqx.Module):
     side1: SideEnergetics
     side2: SideEnergetics
     result: RESULTS
-
-    @property
-    def ok(self) -> jax.Array:
-        return is_successful(self.result)
 
 
 def _pointwise(model, h, gamma0, tc, tol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -11,7 +12,7 @@ import numpy as np
 
 from .._checks import check_range, check_type
 from .._numerics import after, is_traced
-from .._results import RESULTS, combine, finish, first_failure, is_successful
+from .._results import RESULTS, AbstractResult, combine, finish, first_failure
 from ..lindblad import (
     AbstractMasterEquation,
     GlobalME,
@@ -34,7 +35,7 @@ from ._model import (
 )
 
 
-class DeviceResult(eqx.Module):
+class DeviceResult(AbstractResult):
     """Steady-state (or instantaneous) thermodynamics of the device.
 
     Heat flows into the system (positive = energy enters the device):
@@ -82,16 +83,12 @@ class DeviceResult(eqx.Module):
     result: RESULTS
 
     @property
-    def ok(self):
-        return is_successful(self.result)
-
-    @property
     def truncation_ok(self):
         """Rotor population at ``|l| = L`` below ``edge_tol``."""
         return self.edge_population < self.edge_tol
 
 
-def _observables(p, truncation, model, rho, local, dep=None):
+def _observables(p, truncation, model, rho, local, dep=None) -> dict[str, Any]:
     o = operators(truncation)
     h0, hi = hamiltonian_parts(p, truncation)
     h = h0 + hi
@@ -252,7 +249,7 @@ def _detail(res, idx):
     )
 
 
-class Rectification(eqx.Module):
+class Rectification(AbstractResult):
     """Heat and angular-momentum rectification of the device (eqs. 38--44).
 
     ``q`` = ``Q_2`` (heat into the device from bath 2), ``q_swap`` = ``Q_1`` after
@@ -274,10 +271,6 @@ class Rectification(eqx.Module):
     J_angular: jax.Array
     Gamma_angular: jax.Array
     result: RESULTS
-
-    @property
-    def ok(self):
-        return is_successful(self.result)
 
 
 def rectification(
@@ -366,7 +359,12 @@ def evolve_device(
             (jnp.abs(tr - 1.0) >= 1e-9, RESULTS.not_normalised),
         )
         return DeviceResult(
-            **obs, residual=jnp.nan, trace=tr, min_eigenvalue=mine, edge_tol=jnp.float64(1.0), result=result
+            **obs,
+            residual=jnp.asarray(jnp.nan),
+            trace=tr,
+            min_eigenvalue=mine,
+            edge_tol=jnp.float64(1.0),
+            result=result,
         )
 
     return jax.vmap(one)(ev.rho)

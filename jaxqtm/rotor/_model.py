@@ -25,6 +25,7 @@ two charge-shifting jumps.  A test checks this against the literal eq. 17.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -135,7 +136,7 @@ def operators(truncation: int) -> dict:
     def k3(a, b, c):
         return np.kron(np.kron(a, b), c).astype(_C)
 
-    ops = dict(
+    ops: dict[str, Any] = dict(
         s1z=k3(sz, i2, idr),
         s2z=k3(i2, sz, idr),
         s1p=k3(sp, i2, idr),
@@ -238,6 +239,7 @@ def rotor_model(
             shifts=[None] * 4 + lsh,
             heat_energy=h0,
         )
+    assert isinstance(equation, GlobalME)
     cutoff = 2.0 * jnp.maximum(p.b1, p.b2) if equation.cutoff is None else equation.cutoff
     baths = [
         Bath((o["s1m"], o["s1p"]), p.beta1, OhmicCutoff(g1**2, cutoff), name="cold"),

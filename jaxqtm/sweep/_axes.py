@@ -148,5 +148,5 @@ def as_grid(g) -> Grid:
 def _jsonable(v):
     a = np.asarray(v)
     if np.iscomplexobj(a):
-        return {"real": a.real.tolist(), "imag": a.imag.tolist()}
+        return {"real": np.real(a).tolist(), "imag": np.imag(a).tolist()}
     return a.tolist()

@@ -101,7 +101,7 @@ class SweepResult:
         A kernel output that clashes with a coordinate, a dimension or ``result``/``ok`` is
         prefixed ``out_``."""
         try:
-            import xarray as xr
+            import xarray as xr  # pyright: ignore[reportMissingImports]
         except ImportError as e:  # optional dependency
             raise ImportError("to_xarray() needs xarray (pip install xarray)") from e
         nd = len(self.dims)
@@ -369,6 +369,7 @@ def sweep(
         compile_s[0] += time.perf_counter() - t0
         try:
             m = compiled.memory_analysis()
+            assert m is not None
             nbytes = int(
                 m.argument_size_in_bytes + m.output_size_in_bytes + m.temp_size_in_bytes - m.alias_size_in_bytes
             )
@@ -462,6 +463,7 @@ def sweep(
     failed = {}
 
     def chunk_path(i):
+        assert out is not None
         return os.path.join(out, "chunks", f"c{i:07d}.npz")
 
     def done(i):
@@ -597,7 +599,7 @@ def sweep(
         jaxqtm_version=_version(),
         jax_version=jax.__version__,
         jaxlib_version=getattr(__import__("jaxlib"), "__version__", "?"),
-        x64=bool(jax.config.jax_enable_x64),
+        x64=bool(jax.config.read("jax_enable_x64")),
         created=datetime.datetime.now(datetime.UTC).isoformat(),
         kernel=identity["kernel"],
         grid=grid.describe(),
