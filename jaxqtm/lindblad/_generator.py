@@ -97,8 +97,9 @@ def left_right_sector(op, q, n):
     anticommutator ``L + R``.
     """
     a, b = sector_pairs(q, n)
-    d_bj = jnp.asarray(b[:, None] == b[None, :])
-    d_ai = jnp.asarray(a[:, None] == a[None, :])
+    lead = (None,) * (jnp.ndim(op) - 2)  # broadcast the masks over op's batch axes explicitly
+    d_bj = jnp.asarray(b[:, None] == b[None, :])[lead]
+    d_ai = jnp.asarray(a[:, None] == a[None, :])[lead]
     return _take2(op, a, a) * d_bj, _take2(jnp.swapaxes(op, -1, -2), b, b) * d_ai
 
 
