@@ -132,7 +132,7 @@ class FourierWaveform(eqx.Module):
         s = self._raw_signal(raw["a"], raw["b"], theta)
         peak = jnp.max(jnp.abs(s), axis=0)
         scale = amplitude(raw["amp"]) * self.g_max * self.safety / jnp.maximum(peak, 1e-12)
-        return raw["a"] * scale, raw["b"] * scale
+        return raw["a"] * scale[None, :], raw["b"] * scale[None, :]  # scale per drive (N,) over (H, N)
 
     def omega(self, raw):
         return self.omega_range(raw["omega"])
@@ -217,4 +217,4 @@ def l1_coefficients(raw, g_max):
     Exact bound (triangle inequality), conservative by the ratio of l1 norm to peak value."""
     l1 = jnp.sum(jnp.abs(raw["a"]) + jnp.abs(raw["b"]), axis=0)
     scale = amplitude(raw["amp"]) * g_max / jnp.maximum(l1, 1e-12)
-    return raw["a"] * scale, raw["b"] * scale
+    return raw["a"] * scale[None, :], raw["b"] * scale[None, :]

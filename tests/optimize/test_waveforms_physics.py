@@ -32,8 +32,8 @@ def test_fourier_waveform_bound_holds_on_a_64x_finer_grid_and_is_tight(harmonics
     a, b = jax.vmap(lambda r: opt.l1_coefficients(r, 0.7))(raws)
     th = 2 * jnp.pi * t
     n = jnp.arange(1, harmonics + 1)
-    sig = jnp.einsum("tn,rnl->rtl", jnp.cos(th[:, None] * n), a) + jnp.einsum(
-        "tn,rnl->rtl", jnp.sin(th[:, None] * n), b
+    sig = jnp.einsum("tn,rnl->rtl", jnp.cos(th[:, None] * n[None, :]), a) + jnp.einsum(
+        "tn,rnl->rtl", jnp.sin(th[:, None] * n[None, :]), b
     )
     pk1 = np.max(np.abs(np.asarray(sig)), axis=1)
     assert np.all(pk1 <= 0.7 * (1 + 1e-12))
