@@ -107,7 +107,7 @@ from .._checks import check_int, check_range, check_type, concrete, fmt
 from .._numerics import bose, expm
 from .._results import RESULTS, AbstractResult, finish, first_failure
 from ..lindblad import lindblad_model
-from ..lindblad._linsolve import normalised_lu
+from ..lindblad._linsolve import bordered_lu
 from ._thermo import heat_fluctuation_terms as heat_fluctuation
 from ._thermo import strictly_diagonal
 
@@ -480,10 +480,10 @@ def _cycle_kernel(cycle: CarnotCycle, dissipation: AbstractDissipation, steps: i
         return p @ acc, None
 
     phi, _ = jax.lax.scan(mult, jnp.eye(dim, dtype=props.dtype), props)
-    # limit cycle: (Phi - 1) x = 0 with tr x = 1, by the GKSL core's normalised solve
+    # limit cycle: (Phi - 1) x = 0 with tr x = 1, by the GKSL core's bordered solve
     # (one LU, implicit derivative through the fixed point)
     tr = jnp.ones(d, dtype=props.dtype) if pops else jnp.eye(d, dtype=props.dtype).reshape(dim)
-    x0 = normalised_lu(phi - jnp.eye(dim, dtype=phi.dtype), tr).steady()
+    x0 = bordered_lu(phi - jnp.eye(dim, dtype=phi.dtype), tr).steady()
     if not pops:
         x0 = 0.5 * (x0 + jnp.conj(x0.reshape(d, d).T).reshape(dim))  # Hermitian part (removes round-off)
     resid = jnp.max(jnp.abs(phi @ x0 - x0))

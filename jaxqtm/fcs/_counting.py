@@ -16,7 +16,7 @@ recursive scheme of Flindt et al., PRB 82, 155407 (2010)): with
     rho^(p)   = L^D sum_{q=1}^{p} C(p, q) (c_q - L_q) rho^(p-q),
 
 with ``L^D`` the Drazin inverse, applied with the same LU factorisation as the
-steady state (``jaxqtm.lindblad._linsolve``: one normalised system serves both).
+steady state (``jaxqtm.lindblad._linsolve``: one bordered system serves both).
 Everything runs on the Liouville-space block of ``space`` (the model's U(1) charge
 sector by default): the jump superoperators ``J_k`` are the ``jumps`` of the GKSL
 core's :class:`~jaxqtm.lindblad.SectorGenerator`.  ``c_1`` is the mean current, ``c_2`` the zero-frequency noise
@@ -48,9 +48,9 @@ import jax.numpy as jnp
 
 from .._checks import check_int, check_type
 from .._results import RESULTS, AbstractResult, combine, finish, first_failure
-from ..lindblad import AbstractSpace, AbstractSteadySolver, AutoSpace, LindbladModel, NormalisedLU, sector_generator
+from ..lindblad import AbstractSpace, AbstractSteadySolver, AutoSpace, BorderedLU, LindbladModel, sector_generator
 from ..lindblad._generator import left_right_sector
-from ..lindblad._linsolve import normalised_lu
+from ..lindblad._linsolve import bordered_lu
 from ..lindblad._space import space_charges
 from ..lindblad._steady import diagnose, trace_vector
 from ._currents import Currents, check_currents
@@ -164,7 +164,7 @@ def counting_statistics(
     *,
     order: int = 2,
     space: AbstractSpace = AutoSpace(),
-    solver: AbstractSteadySolver = NormalisedLU(),
+    solver: AbstractSteadySolver = BorderedLU(),
     throw: bool = True,
 ) -> CountingStatistics:
     r"""Steady-state mean, noise and higher cumulants of jump-counted currents.
@@ -180,7 +180,7 @@ def counting_statistics(
     - ``space``: the Liouville-space block (:class:`~jaxqtm.lindblad.AutoSpace`: the model's
       charge sector when it has charges; :class:`~jaxqtm.lindblad.U1Sector`,
       :class:`~jaxqtm.lindblad.FullSpace`).
-    - ``solver``: tolerances behind ``ok`` (:class:`~jaxqtm.lindblad.NormalisedLU`).
+    - ``solver``: tolerances behind ``ok`` (:class:`~jaxqtm.lindblad.BorderedLU`).
     - ``throw``: raise when the result is not successful; ``throw=False`` under ``vmap``.
 
     **Returns:** :class:`CountingStatistics`.  Differentiable (``grad``/``jvp``) with respect
@@ -188,7 +188,7 @@ def counting_statistics(
     same LU factors (implicit differentiation).
     """
     check_currents(model, currents)
-    check_type(solver, "solver", AbstractSteadySolver, "jaxqtm.lindblad steady-state solver (NormalisedLU)")
+    check_type(solver, "solver", AbstractSteadySolver, "jaxqtm.lindblad steady-state solver (BorderedLU)")
     order = check_int(order, "order", 1, 8)
     q = space_charges(space, model)
     return finish(_kernel(model, currents, q, order, solver), throw=throw, what="fcs.counting_statistics")
@@ -245,7 +245,7 @@ def cumulants_from_liouvillian(liouvillian, jump_superops, weights, *, order: in
 @eqx.filter_jit
 def _kernel_superop(lmat, js, w, order, n):
     tvec = jnp.eye(n, dtype=lmat.dtype).reshape(-1)
-    system = normalised_lu(lmat, tvec)
+    system = bordered_lu(lmat, tvec)
     rho = system.steady()
     cums, noise = cumulant_series(
         lambda p, x: jnp.einsum("kij,bj->bki", js, x), w, rho, tvec, lambda y: system.drazin(y, rho), order

@@ -12,7 +12,7 @@ builds on this package: one model type, one generator, one linear solve.
   (weak U(1) charge sector), :class:`FullSpace`.
 - generator: :func:`sector_generator` -> :class:`SectorGenerator` (Hamiltonian / jump /
   no-jump parts per term), :func:`pairs_gather`, :func:`pairs_scatter`.
-- solvers: :func:`steady_state` (``solver=`` :class:`NormalisedLU`) -> :class:`SteadyState`;
+- solvers: :func:`steady_state` (``solver=`` :class:`BorderedLU`) -> :class:`SteadyState`;
   :func:`evolve` -> :class:`Evolution`.
 - thermodynamics: :func:`channel_rates`, :func:`channel_table`, :func:`heat_flows`,
   :func:`energy_rate`, :func:`dissipator_action`, :func:`entropy_rate`,
@@ -68,7 +68,7 @@ from ._linsolve import (
     AbstractSteadySolver as AbstractSteadySolver,
 )
 from ._linsolve import (
-    NormalisedLU as NormalisedLU,
+    BorderedLU as BorderedLU,
 )
 from ._model import LindbladModel as LindbladModel
 from ._model import from_qutip as from_qutip

@@ -1,8 +1,8 @@
 """Steady states of GKSL models: one entry point, implicit gradients, RESULTS-coded failure.
 
-``steady_state(model, *, space=AutoSpace(), solver=NormalisedLU(), throw=True)``
+``steady_state(model, *, space=AutoSpace(), solver=BorderedLU(), throw=True)``
 assembles the generator on the chosen Liouville-space block (:mod:`._space`),
-solves the normalised system of :mod:`._linsolve` and judges the result against
+solves the bordered system of :mod:`._linsolve` and judges the result against
 the solver's tolerances.  With known charge shifts the generator is a sparse
 entry list: the LU is of the (gradient-free) dense sector matrix and the
 derivative flows through the COO mat-vec, so the reverse pass is
@@ -21,7 +21,7 @@ from .._numerics import after  # serialises LAPACK calls (jaxlib 0.10.2 CPU dead
 from .._results import RESULTS, AbstractResult, finish, first_failure
 from ._blocks import block_eigvalsh
 from ._generator import sector_generator
-from ._linsolve import AbstractSteadySolver, NormalisedLU, sparse_matvec
+from ._linsolve import AbstractSteadySolver, BorderedLU, sparse_matvec
 from ._model import LindbladModel
 from ._sector import sector_pairs
 from ._space import AbstractSpace, AutoSpace, space_charges
@@ -58,7 +58,7 @@ def steady_state(
     model: LindbladModel,
     *,
     space: AbstractSpace = AutoSpace(),
-    solver: AbstractSteadySolver = NormalisedLU(),
+    solver: AbstractSteadySolver = BorderedLU(),
     throw: bool = True,
 ) -> SteadyState:
     """Steady state of a GKSL model with diagnostics.
@@ -68,14 +68,14 @@ def steady_state(
     - ``model``: a :class:`LindbladModel`.
     - ``space``: :class:`AutoSpace` (default: the model's charge sector when it has
       charges, else the full space), :class:`U1Sector` or :class:`FullSpace`.
-    - ``solver``: :class:`NormalisedLU` (tolerances ``rtol``, ``atol`` behind ``ok``).
+    - ``solver``: :class:`BorderedLU` (tolerances ``rtol``, ``atol`` behind ``ok``).
     - ``throw``: raise when the result is not successful (inside ``jit`` too); pass
       ``throw=False`` under ``vmap`` / in sweeps to get flagged points.
 
     **Returns:** a :class:`SteadyState`.  Differentiable (reverse and forward mode)
     by implicit differentiation; jit/vmap friendly (``model`` may be a batched pytree).
     """
-    check_type(solver, "solver", AbstractSteadySolver, "jaxqtm.lindblad steady-state solver (NormalisedLU)")
+    check_type(solver, "solver", AbstractSteadySolver, "jaxqtm.lindblad steady-state solver (BorderedLU)")
     q = space_charges(space, model)
     return finish(_steady_core(model, q, solver), throw=throw, what="steady_state", detail=_detail)
 
