@@ -27,7 +27,7 @@ from ._noise import ExactIsothermal as ExactIsothermal
 from ._noise import TanhSinh as TanhSinh
 from .asymptotics import AsymptoticCoefficients as AsymptoticCoefficients
 from .asymptotics import asymptotic_coefficients as asymptotic_coefficients
-from .drives import Drive as Drive
+from .drives import AbstractDrive as AbstractDrive
 from .drives import FourierDrive as FourierDrive
 from .drives import Monochromatic as Monochromatic
 from .drives import PowerLawWeights as PowerLawWeights
@@ -35,7 +35,7 @@ from .machine import Observables as Observables
 from .machine import OscillatorMachine as OscillatorMachine
 from .machine import observables as observables
 from .medium import WorkingMedium as WorkingMedium
+from .spectral import AbstractSpectralDensity as AbstractSpectralDensity
 from .spectral import DrudeLorentz as DrudeLorentz
 from .spectral import Ohmic as Ohmic
-from .spectral import SpectralDensity as SpectralDensity
 from .spectral import StructuredLorentzian as StructuredLorentzian

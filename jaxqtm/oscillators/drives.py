@@ -26,7 +26,7 @@ from .._checks import as_float as _as_float
 from .._checks import check_finite, check_positive, concrete
 
 
-class Drive(eqx.Module):
+class AbstractDrive(eqx.Module):
     @abc.abstractmethod
     def harmonics(self, omega_drive) -> tuple[Array, Array, Array]:
         """(n (H,), f (H, N), phi (H, N)): g_l(t) = sum_h f[h,l] cos(n[h] Omega t + phi[h,l])."""
@@ -41,7 +41,7 @@ class Drive(eqx.Module):
         return jnp.sum(f[None] * jnp.cos(ph), axis=1)
 
 
-class Monochromatic(Drive):
+class Monochromatic(AbstractDrive):
     """g_l(t) = f_l cos(Omega t + phi_l) (seed 001, eq. 2: f = (f_A, f_B), phi = (0, phi)).
 
     ``weights`` are fixed numbers f_l; for Omega-dependent weights use ``PowerLawWeights``.
@@ -67,7 +67,7 @@ class Monochromatic(Drive):
             raise ValueError("drive weights are all zero: the drive has no harmonics")
 
 
-class PowerLawWeights(Drive):
+class PowerLawWeights(AbstractDrive):
     """The paper's family: f_A = 1, f_B = (Omega/omega_c)^r, phases (0, phi) (seed 001, sec. IV).
 
     The weights depend on Omega, so dP/dOmega in the generalised bound V (eq. 26)
@@ -92,7 +92,7 @@ class PowerLawWeights(Drive):
         check_positive(self.omega_c, "omega_c (of the drive weights)")
 
 
-class FourierDrive(Drive):
+class FourierDrive(AbstractDrive):
     """General periodic drive g_l(t) = sum_{n=1}^{H} a[n-1, l] cos(n Omega t) + b[n-1, l] sin(n Omega t).
 
     a cos x + b sin x = |c| cos(x + phase) with |c| = sqrt(a^2 + b^2), phase = -atan2(b, a).

@@ -44,16 +44,16 @@ from .._results import RESULTS, AbstractResult, finish, first_failure, message, 
 from . import _integrals as I
 from ._noise import AbstractNoiseIntegral, Auto
 from ._polesum import PoleSum, product_decaying
-from .drives import Drive
+from .drives import AbstractDrive
 from .medium import WorkingMedium
-from .spectral import SpectralDensity
+from .spectral import AbstractSpectralDensity
 
 
 class OscillatorMachine(eqx.Module):
     """Working medium + bath 1 (spectral density, temperature T1) + bath 2 (temperature T2)."""
 
     medium: WorkingMedium
-    bath1: SpectralDensity
+    bath1: AbstractSpectralDensity
     T1: Array = eqx.field(converter=_as_float)
     T2: Array = eqx.field(converter=_as_float)
 
@@ -154,7 +154,7 @@ class _Rationals(eqx.Module):
     zeta_re: PoleSum
     uJ: PoleSum  # u J(u)
     chi_im_w: PoleSum  # w chi''(w)
-    bath1: SpectralDensity  # closed forms, evaluated at the poles of chi
+    bath1: AbstractSpectralDensity  # closed forms, evaluated at the poles of chi
 
     def j_at(self, w):
         return lambda z: self.bath1.J_continued(z + w)
@@ -230,7 +230,7 @@ def _power_parts(kern_n, kern_k, w, f, phi):
     return p0, dp
 
 
-def _powers(rat, t1, t2, drive: Drive, omega):
+def _powers(rat, t1, t2, drive: AbstractDrive, omega):
     """P^(0)_l, delta P_l summed over harmonics."""
     n, f, phi = drive.harmonics(omega)
 
@@ -249,7 +249,7 @@ def _validity(machine: OscillatorMachine, omega, noise: AbstractNoiseIntegral):
     return machine.valid() & (omega > 0) & jnp.isfinite(omega) & noise.valid(machine.T1, machine.T2)
 
 
-def _observables(machine: OscillatorMachine, drive: Drive, omega, noise: AbstractNoiseIntegral):
+def _observables(machine: OscillatorMachine, drive: AbstractDrive, omega, noise: AbstractNoiseIntegral):
     valid = _validity(machine, omega, noise)
     if noise.isothermal:
         # isothermal machine at T = T1: T2 is not used, and derivatives with respect to T1
@@ -333,7 +333,12 @@ _observables_jit = eqx.filter_jit(_observables)
 
 
 def observables(
-    machine: OscillatorMachine, drive: Drive, omega_drive, *, noise: AbstractNoiseIntegral = Auto(), throw: bool = True
+    machine: OscillatorMachine,
+    drive: AbstractDrive,
+    omega_drive,
+    *,
+    noise: AbstractNoiseIntegral = Auto(),
+    throw: bool = True,
 ) -> Observables:
     """Every period-averaged observable of the driven oscillator machine at one parameter point.
 
@@ -359,7 +364,7 @@ def observables(
     (with respect to every float leaf of ``machine``, ``drive`` and ``omega_drive``).
     """
     check_type(machine, "machine", OscillatorMachine)
-    check_type(drive, "drive", Drive)
+    check_type(drive, "drive", AbstractDrive)
     check_type(noise, "noise", AbstractNoiseIntegral)
     omega_drive = jnp.asarray(omega_drive, dtype=float)
     machine.validate()

@@ -25,7 +25,7 @@ from .._checks import check_positive, concrete
 from ._polesum import PoleSum, imag_part, real_part
 
 
-class SpectralDensity(eqx.Module):
+class AbstractSpectralDensity(eqx.Module):
     """Base class: a bath spectral density with its retarded response."""
 
     @abc.abstractmethod
@@ -70,7 +70,7 @@ class SpectralDensity(eqx.Module):
         """Python-level checks on concrete parameters (raises ValueError)."""
 
 
-class Ohmic(SpectralDensity):
+class Ohmic(AbstractSpectralDensity):
     """Strictly Ohmic J(w) = gamma w (no cut-off; memory-less friction)."""
 
     gamma: Array = eqx.field(converter=_as_float)
@@ -91,7 +91,7 @@ class Ohmic(SpectralDensity):
         check_positive(self.gamma, f"{name}.gamma", allow_zero=True)
 
 
-class DrudeLorentz(SpectralDensity):
+class DrudeLorentz(AbstractSpectralDensity):
     """Drude--Lorentz J(w) = gamma w / (1 + w^2/omega_c^2) (seed 001, eq. 19).
 
     zeta(w) = i gamma w omega_c / (omega_c - i w) = -gamma omega_c + i gamma omega_c^2 / (w + i omega_c),
@@ -119,7 +119,7 @@ class DrudeLorentz(SpectralDensity):
         check_positive(self.omega_c, f"{name}.omega_c")
 
 
-class StructuredLorentzian(SpectralDensity):
+class StructuredLorentzian(AbstractSpectralDensity):
     """Structured (peaked) J(w) = d gamma w / ((w^2 - omega_1^2)^2 + gamma^2 w^2) (slides, seed 000).
 
     The force response is that of a damped mode: chi_xi(w) = d / (omega_1^2 - w^2 - i gamma w),
