@@ -26,7 +26,6 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from ..lindblad import LindbladModel, entropy_production, entropy_rate
 from ..lindblad._generator import _k_secular
@@ -60,12 +59,12 @@ def heat_fluctuation(model: LindbladModel, rho, bohr=None):
 def _heat_fluctuation(model, rho, bohr):
     rw = model.to_work(rho)
     e = jnp.real(jnp.diagonal(model.h_work))
+    w = e[None, :] - e[:, None]  # w_{ai} = E_i - E_a: energy lost in i -> a (eigenbasis)
     total = 0.0
     for k, (x, rate, lab) in enumerate(zip(model.ops, model.rates, model.clusters)):
         if lab is None:
             total = total + heat_fluctuation_terms(rw, x[None], jnp.asarray(rate)[None], bohr[k][None])
             continue
-        w = e[None, :] - e[:, None]  # w_{ai} = E_i - E_a: energy lost in i -> a
         kw = _k_secular(x[None], (rate * w**2)[None], lab[None])[0]
         total = total + jnp.real(jnp.sum(kw * rw.T))
     return total
@@ -131,4 +130,3 @@ __all__ = [
     "heat_fluctuation_terms",
     "strictly_diagonal",
 ]
-_ = np

@@ -213,8 +213,12 @@ def matrix_heat_flows(model: LindbladModel, state, *, energy=None) -> dict:
     """:func:`heat_flows` of any state (no symmetry assumed), from :func:`dissipator_action`
     in matrix form -- the path for arbitrary states of large local models, where the
     Liouville-space table of :func:`heat_flows` would need the full space."""
-    e = _heat_energy(model, energy)
-    return {c: jnp.real(jnp.sum(e * d.T)) for c, d in dissipator_action(model, state).items()}
+    return _heat_of(dissipator_action(model, state), _heat_energy(model, energy))
+
+
+def _heat_of(dissipators: dict, e) -> dict:
+    """``{channel: Tr[E D_c]}`` for dissipators already applied to a state."""
+    return {c: jnp.real(jnp.sum(e * d.T)) for c, d in dissipators.items()}
 
 
 def _heat_energy(model, energy):
@@ -239,8 +243,7 @@ def entropy_production(model: LindbladModel, state, betas, *, energy=None):
     if missing:
         raise ValueError(f"betas has no inverse temperature for the channels {missing} of the model")
     d = dissipator_action(model, rho)
-    e = _heat_energy(model, energy)
-    heat = {c: jnp.real(jnp.sum(e * dc.T)) for c, dc in d.items()}  # = matrix_heat_flows, reusing d
+    heat = _heat_of(d, _heat_energy(model, energy))  # matrix_heat_flows, reusing d
     return _entropy_rate(rho, sum(d.values()), 1e-12) - sum(betas[c] * heat[c] for c in model.channel_names)
 
 

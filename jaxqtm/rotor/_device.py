@@ -191,11 +191,12 @@ def _batch_shape(p: RotorParams):
     return jnp.broadcast_shapes(*shapes) if shapes else ()
 
 
-def _check_call(params, truncation, equation, edge_tol):
+def _check_call(params, truncation, equation, edge_tol=None):
     truncation = check_truncation(truncation)
     validate_params(params)
     check_type(equation, "equation", (LocalME, GlobalME), "LocalME() or GlobalME(...)")
-    check_range(edge_tol, "edge_tol", 0.0, 1.0, lo_open=True, hi_open=True)
+    if edge_tol is not None:
+        check_range(edge_tol, "edge_tol", 0.0, 1.0, lo_open=True, hi_open=True)
     return truncation
 
 
@@ -333,7 +334,7 @@ def evolve_device(
     :class:`DeviceResult` with a leading time axis (``w_kin``, ``w_net`` are now
     non-zero; ``residual``, ``trace``, ``min_eigenvalue`` describe each state).
     """
-    truncation = _check_call(params, truncation, equation, 0.5)
+    truncation = _check_call(params, truncation, equation)
     o = operators(truncation)
     d = 2 * truncation + 1
     if rho0 is None:
