@@ -24,18 +24,13 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 import jaxqtm.oscillators as osc
 from jaxqtm.optimize import NoProgressMeter, epsilon_grid, hypervolume_2d, pareto_front
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # the repository root
 from examples.fronts import problems as pr  # noqa: E402  (the seeds' objectives: an application, not the library)
-
-
-def _optimizer(lr, steps):
-    # as examples/fronts: cosine decay, large early steps explore, the small final ones settle on the constraint
-    return optax.adam(optax.cosine_decay_schedule(lr, steps, alpha=0.02))
+from examples.fronts.fronts import front_optimizer  # noqa: E402  (the fronts' own schedule, one copy)
 
 
 def _flatten_spec(raw):
@@ -115,7 +110,7 @@ def run_jaxqtm(problem, points, restarts, steps, seed, ref, log, segments=20):
         steps=steps,
         restarts=restarts,
         key=jax.random.PRNGKey(seed),
-        optimizer=_optimizer(5e-2, steps),
+        optimizer=front_optimizer(5e-2, steps),
         segments=segments,
         hv_ref=ref,
         progress_meter=NoProgressMeter(),

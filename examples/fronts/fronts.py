@@ -48,7 +48,7 @@ from . import problems as pr
 PARTS = ("heat", "heat_q", "work", "rotor")
 
 
-def _optimizer(lr, steps):
+def front_optimizer(lr, steps):
     # cosine decay: large early steps explore, the small final ones settle on the constraint
     return optax.adam(optax.cosine_decay_schedule(lr, steps, alpha=0.02))
 
@@ -91,7 +91,7 @@ def run_problem(
     run_steps = steps if stop_after is None else min(stop_after, steps)
     opt_key = (lr, steps)
     if opt_key not in _OPTIMIZERS:  # the same optimizer object -> the compiled program is reused
-        _OPTIMIZERS[opt_key] = _optimizer(lr, steps)
+        _OPTIMIZERS[opt_key] = front_optimizer(lr, steps)
     res = pareto_front(
         problem.objective,
         problem.init,
