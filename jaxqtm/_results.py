@@ -46,6 +46,12 @@ class RESULTS(eqxi.Enumeration):
         "Negative entropy production: the entropy current or the model is not thermodynamically consistent."
     )
     chunk_failed = "The sweep chunk holding this point raised (see the sweep metadata)."
+    # appended, so that the integer codes of saved results stay valid
+    stagnated = "The iterative solve stagnated (a restart cycle gained less than 2x) above the tolerance."
+    not_unique = (
+        "The steady state is not unique (decoupled subspaces or a conserved quantity besides the "
+        "trace): the relative spectral gap is below gap_tol."
+    )
 
 
 def from_codes(codes) -> RESULTS:

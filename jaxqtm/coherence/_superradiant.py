@@ -483,7 +483,7 @@ def _cycle_kernel(cycle: CarnotCycle, dissipation: AbstractDissipation, steps: i
     # limit cycle: (Phi - 1) x = 0 with tr x = 1, by the GKSL core's bordered solve
     # (one LU, implicit derivative through the fixed point)
     tr = jnp.ones(d, dtype=props.dtype) if pops else jnp.eye(d, dtype=props.dtype).reshape(dim)
-    x0 = bordered_lu(phi - jnp.eye(dim, dtype=phi.dtype), tr).steady()
+    x0 = bordered_lu(phi - jnp.eye(dim, dtype=phi.dtype), tr).steady(check_unique=False)[0]
     if not pops:
         x0 = 0.5 * (x0 + jnp.conj(x0.reshape(d, d).T).reshape(dim))  # Hermitian part (removes round-off)
     resid = jnp.max(jnp.abs(phi @ x0 - x0))

@@ -48,11 +48,12 @@ import jax.numpy as jnp
 
 from .._checks import check_int, check_type
 from .._results import RESULTS, AbstractResult, combine, finish, first_failure
-from ..lindblad import AbstractSpace, AbstractSteadySolver, AutoSpace, BorderedLU, LindbladModel, sector_generator
-from ..lindblad._generator import left_right_sector
-from ..lindblad._linsolve import bordered_lu
+from ..lindblad import AbstractSpace, AbstractSteadySolver, AutoSolver, AutoSpace, LindbladModel, sector_generator
+from ..lindblad._generator import left_right_sector, liouville_operator
+from ..lindblad._linsolve import bordered_lu, resolve_solver
+from ..lindblad._sector import sector_pairs
 from ..lindblad._space import space_charges
-from ..lindblad._steady import diagnose, trace_vector
+from ..lindblad._steady import diagnose
 from ._currents import Currents, check_currents
 
 # --------------------------------------------------------------------------- result
@@ -164,7 +165,7 @@ def counting_statistics(
     *,
     order: int = 2,
     space: AbstractSpace = AutoSpace(),
-    solver: AbstractSteadySolver = BorderedLU(),
+    solver: AbstractSteadySolver = AutoSolver(),
     throw: bool = True,
 ) -> CountingStatistics:
     r"""Steady-state mean, noise and higher cumulants of jump-counted currents.
@@ -180,7 +181,10 @@ def counting_statistics(
     - ``space``: the Liouville-space block (:class:`~jaxqtm.lindblad.AutoSpace`: the model's
       charge sector when it has charges; :class:`~jaxqtm.lindblad.U1Sector`,
       :class:`~jaxqtm.lindblad.FullSpace`).
-    - ``solver``: tolerances behind ``ok`` (:class:`~jaxqtm.lindblad.BorderedLU`).
+    - ``solver``: :class:`~jaxqtm.lindblad.AutoSolver` (default: dense LU for small sectors,
+      matrix-free :class:`~jaxqtm.lindblad.Krylov` beyond; with Krylov and local terms the
+      jump superoperators act as ``n x n`` products, so large ``n`` costs no ``m x m`` block),
+      or either solver explicitly; its tolerances are behind ``ok``.
     - ``throw``: raise when the result is not successful; ``throw=False`` under ``vmap``.
 
     **Returns:** :class:`CountingStatistics`.  Differentiable (``grad``/``jvp``) with respect
@@ -188,35 +192,81 @@ def counting_statistics(
     same LU factors (implicit differentiation).
     """
     check_currents(model, currents)
-    check_type(solver, "solver", AbstractSteadySolver, "jaxqtm.lindblad steady-state solver (BorderedLU)")
+    check_type(
+        solver, "solver", AbstractSteadySolver, "jaxqtm.lindblad steady-state solver (AutoSolver, BorderedLU, Krylov)"
+    )
     order = check_int(order, "order", 1, 8)
-    q = space_charges(space, model)
-    return finish(_kernel(model, currents, q, order, solver), throw=throw, what="fcs.counting_statistics")
+    q = space_charges(space, model, dense=False)
+    chosen, reason = resolve_solver(solver, sector_pairs(q, model.n)[0].size, model.n)
+    if chosen.needs_matrix or any(lab is not None for lab in model.clusters):
+        space_charges(space, model, dense=True)  # dense blocks: refuse an oversized full space
+    return finish(_kernel(model, currents, q, order, chosen, reason), throw=throw, what="fcs.counting_statistics")
 
 
 @eqx.filter_jit
-def _kernel(model, currents, q, order, solver):
+def _kernel(model, currents, q, order, solver, reason):
     n = model.n
-    gen = sector_generator(model, q)
-    lblock = gen.total()
-    tvec = trace_vector(q, n)
-    system = solver.linearise(lblock, tvec)
-    rho = system.steady()
+    op = liouville_operator(model, q, dense=solver.needs_matrix)
+    system = solver.linearise(op)
+    rho, info, gap = system.steady(getattr(solver, "check_unique", True))
     mask = currents.op_mask
-    ablocks = None
+    wops = None
     if any(mask):
         wops = jnp.stack(
-            [jnp.zeros((n, n), rho.dtype) if op is None else model.to_work(op) for op in currents.weight_operators]
+            [jnp.zeros((n, n), rho.dtype) if w is None else model.to_work(w) for w in currents.weight_operators]
         )
-        left, right = left_right_sector(wops, q, n)
-        ablocks = 0.5 * (left + right)  # X -> (W X + X W)/2 on the sector; unused where no op
-    cums, noise = cumulant_series(
-        _tilt(gen.jumps, ablocks, mask), currents.weights, rho, tvec, lambda y: system.drazin(y, rho), order
-    )
-    st = diagnose(model, q, jax.lax.stop_gradient(lblock), tvec, rho, solver)
+    if solver.needs_matrix or any(lab is not None for lab in model.clusters):
+        # dense sector blocks of the jump superoperators (secular terms have no n x n form)
+        gen = sector_generator(model, q)
+        ablocks = None
+        if wops is not None:
+            left, right = left_right_sector(wops, q, n)
+            ablocks = 0.5 * (left + right)  # X -> (W X + X W)/2 on the sector; unused where no op
+        tilt = _tilt(gen.jumps, ablocks, mask)
+    else:
+        tilt = _tilt_matrix(model, op, wops, mask)  # n x n products: no m x m block at any size
+    cums, noise = cumulant_series(tilt, currents.weights, rho, op.tvec, lambda y: system.drazin(y, rho), order)
+    st = diagnose(model, op, rho, solver, info=info, gap=gap, reason=reason)
     finite = jnp.all(jnp.isfinite(cums)) & jnp.all(jnp.isfinite(noise))
     result = combine(st.result, first_failure((~finite, RESULTS.nonfinite)))
     return CountingStatistics(cums[:, 0], noise, cums, st.rho, st.residual, result)
+
+
+def _tilt_matrix(model, op, wops, op_mask):
+    """``deriv_apply`` of :func:`cumulant_series` for a model whose terms are all local, in
+    ``n x n`` form: ``J_k X = r_k X_k X X_k^dag``, ``A X = (W X + X W)/2`` (sector vectors
+    are scattered to matrices and gathered back)."""
+    xs = jnp.stack(list(model.ops))
+    rs = jnp.stack([jnp.asarray(r, jnp.float64) for r in model.rates])
+    xs_h = jnp.conj(jnp.swapaxes(xs, -1, -2))
+    opm = jnp.asarray(op_mask)
+
+    def jump(y):  # (B, n, n) or (B, K, n, n) -> (B, K, n, n)
+        y = y[:, None] if y.ndim == 3 else y
+        return rs[None, :, None, None] * (xs[None] @ y @ xs_h[None])
+
+    def a_op(y):  # (B, K, n, n): (W_k Y + Y W_k)/2
+        return 0.5 * (wops[None] @ y + y @ wops[None])
+
+    def deriv_apply(p, x):
+        mats = jax.vmap(op.to_matrix)(x)
+        jx = jump(mats)
+        if not any(op_mask):
+            return jax.vmap(jax.vmap(op.from_matrix))(jx)
+        nk = xs.shape[0]
+        ax = [jnp.broadcast_to(mats[:, None], (mats.shape[0], nk) + mats.shape[1:])]
+        for _ in range(p):
+            ax.append(a_op(ax[-1]))
+        acc = 0.0
+        for qq in range(p + 1):
+            y = jump(ax[p - qq])
+            for _ in range(qq):
+                y = a_op(y)
+            acc = acc + comb(p, qq) * (-1) ** (p - qq) * y
+        out = jnp.where(opm[None, :, None, None], acc, jx)
+        return jax.vmap(jax.vmap(op.from_matrix))(out)
+
+    return deriv_apply
 
 
 def cumulants_from_liouvillian(liouvillian, jump_superops, weights, *, order: int = 2):
@@ -246,7 +296,7 @@ def cumulants_from_liouvillian(liouvillian, jump_superops, weights, *, order: in
 def _kernel_superop(lmat, js, w, order, n):
     tvec = jnp.eye(n, dtype=lmat.dtype).reshape(-1)
     system = bordered_lu(lmat, tvec)
-    rho = system.steady()
+    rho = system.steady(check_unique=False)[0]
     cums, noise = cumulant_series(
         lambda p, x: jnp.einsum("kij,bj->bki", js, x), w, rho, tvec, lambda y: system.drazin(y, rho), order
     )

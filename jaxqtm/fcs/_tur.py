@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from .._results import RESULTS, AbstractResult, combine, finish, first_failure
-from ..lindblad import AbstractSpace, AbstractSteadySolver, AutoSpace, BorderedLU, LindbladModel
+from ..lindblad import AbstractSpace, AbstractSteadySolver, AutoSolver, AutoSpace, LindbladModel
 from ._counting import counting_statistics
 from ._currents import Currents, check_currents, same_operator_weights
 
@@ -38,7 +38,7 @@ def tur_ratios(
     entropy: Currents,
     *,
     space: AbstractSpace = AutoSpace(),
-    solver: AbstractSteadySolver = BorderedLU(),
+    solver: AbstractSteadySolver = AutoSolver(),
     throw: bool = True,
 ) -> TURResult:
     """TUR ratios of every current (one factorisation, ``C + 1`` extra solves).

@@ -12,8 +12,10 @@ builds on this package: one model type, one generator, one linear solve.
   (weak U(1) charge sector), :class:`FullSpace`.
 - generator: :func:`sector_generator` -> :class:`SectorGenerator` (Hamiltonian / jump /
   no-jump parts per term), :func:`pairs_gather`, :func:`pairs_scatter`.
-- solvers: :func:`steady_state` (``solver=`` :class:`BorderedLU`) -> :class:`SteadyState`;
-  :func:`evolve` -> :class:`Evolution`.
+- solvers: :func:`steady_state` -> :class:`SteadyState` with ``solver=``
+  :class:`AutoSolver` (default: :class:`BorderedLU` for small sectors, the matrix-free
+  :class:`Krylov` -- BiCGStab or GMRES with the no-jump Lyapunov preconditioner, ``n x n``
+  products only -- beyond the measured crossover); :func:`evolve` -> :class:`Evolution`.
 - thermodynamics: :func:`channel_rates`, :func:`channel_table`, :func:`heat_flows`,
   :func:`energy_rate`, :func:`dissipator_action`, :func:`entropy_rate`,
   :func:`entropy_production` (Spohn form, any state),
@@ -34,6 +36,14 @@ Bohr-frequency clusters on ``O(n d^2)`` entries), with fixed shapes, so it jits 
 vmaps.  Heat bookkeeping: ``heat_flows`` uses ``model.heat_energy`` when set
 (``lindblad_model(..., heat_energy=H_S0)``, the bare Hamiltonian of a local ME), else
 the full Hamiltonian.
+
+Large models without a symmetry: :class:`Krylov` never forms an ``n^2 x n^2`` array.  The
+generator acts as ``n x n`` products (``G rho + rho G^dag`` and ``X rho X^dag``; operators
+with a static sparsity pattern, recorded by :func:`lindblad_model` from concrete inputs,
+as gathers), the preconditioner is the exact inverse of the no-jump part from one
+``eig`` of ``G = -iH - K/2`` (plus the population block in the secular regime), the
+uniqueness of the state is checked by a second right-hand side in the same loop, and
+gradients are implicit (one transposed solve).
 """
 
 from .._numerics import bose as bose
@@ -68,7 +78,13 @@ from ._linsolve import (
     AbstractSteadySolver as AbstractSteadySolver,
 )
 from ._linsolve import (
+    AutoSolver as AutoSolver,
+)
+from ._linsolve import (
     BorderedLU as BorderedLU,
+)
+from ._linsolve import (
+    Krylov as Krylov,
 )
 from ._model import LindbladModel as LindbladModel
 from ._model import from_qutip as from_qutip

@@ -58,6 +58,11 @@ class LindbladModel(eqx.Module):
     shifts: tuple = eqx.field(static=True, default=())
     # energy operator for heat bookkeeping (computational basis); None = hamiltonian
     heat_energy: jax.Array | None = None
+    # per term: the static non-zero pattern of a concrete, sparse operator (working basis),
+    # or None; the matrix-free Krylov iteration applies X rho X^dag as gathers there
+    patterns: tuple = eqx.field(static=True, default=())
+    # static pattern of the no-jump generator -iH - K/2 (concrete, sparse local models)
+    no_jump_pattern: Pattern | None = eqx.field(static=True, default=None)
 
     @property
     def sparse_ready(self) -> bool:
@@ -86,6 +91,61 @@ class LindbladModel(eqx.Module):
             return op
         v = self.basis
         return v @ op @ jnp.conj(v.T)
+
+
+class Pattern:
+    """Static, hashable non-zero pattern ``(rows, cols)`` of an ``n x n`` operator."""
+
+    __slots__ = ("rows", "cols", "_key")
+
+    def __init__(self, rows, cols):
+        self.rows = np.asarray(rows, np.int32)
+        self.cols = np.asarray(cols, np.int32)
+        self.rows.setflags(write=False)
+        self.cols.setflags(write=False)
+        self._key = hash((self.rows.tobytes(), self.cols.tobytes()))
+
+    def __hash__(self):
+        return self._key
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, Pattern)
+            and self._key == other._key
+            and np.array_equal(self.rows, other.rows)
+            and np.array_equal(self.cols, other.cols)
+        )
+
+    @property
+    def nnz(self) -> int:
+        return int(self.rows.size)
+
+
+def sparsity_pattern(op, max_fill: float = 0.125):
+    """:class:`Pattern` of a concrete operator with at most ``max_fill n^2`` non-zeros, else None."""
+    if is_traced(op):
+        return None
+    a = np.asarray(op)
+    n = a.shape[-1]
+    rows, cols = np.nonzero(a)
+    if rows.size > max_fill * n * n:
+        return None
+    return Pattern(rows, cols)
+
+
+def _no_jump_pattern(h, ops, max_fill: float = 0.125):
+    """Pattern of ``-iH - K/2``, ``K = sum r X^dag X``: ``|H| > 0`` or ``|X|^T |X| > 0`` for some
+    ``X`` (independent of the rate values, which may be traced); None if traced or dense."""
+    if is_traced(h, *ops):
+        return None
+    mask = np.abs(np.asarray(h)) > 0
+    for x in ops:
+        b = (np.abs(np.asarray(x)) > 0).astype(np.float64)
+        mask |= (b.T @ b) > 0
+    rows, cols = np.nonzero(mask)
+    if rows.size > max_fill * mask.size:
+        return None
+    return Pattern(rows, cols)
 
 
 def _as_ops(jump_ops, n):
@@ -261,6 +321,8 @@ def lindblad_model(
         dims=dims,
         shifts=shifts,
         heat_energy=heat_energy,
+        patterns=tuple(sparsity_pattern(c) for c in ops),
+        no_jump_pattern=_no_jump_pattern(h, ops),
     )
 
 

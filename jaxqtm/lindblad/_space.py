@@ -32,19 +32,17 @@ class AbstractSpace(eqx.Module):
 
 
 class FullSpace(AbstractSpace):
-    """The whole ``n^2``-dimensional Liouville space (dense LU, ``O(n^6)``).
+    """The whole ``n^2``-dimensional Liouville space.
 
-    Refuses ``n^2 > max_dim`` (an ``n = 100`` system would need a 10^4 x 10^4 LU).
+    Dense consumers (the LU, time evolution, the Liouville-space heat table, counting
+    statistics) refuse ``n^2 > max_dim`` (an ``n = 100`` system would need a
+    ``10^4 x 10^4`` matrix); the matrix-free :class:`~jaxqtm.lindblad.Krylov` steady state
+    has no such limit.
     """
 
     max_dim: int = eqx.field(static=True, default=4096)
 
     def charges_for(self, model):
-        if model.n**2 > self.max_dim:
-            raise ValueError(
-                f"FullSpace: Liouville dimension n^2 = {model.n**2} exceeds max_dim = {self.max_dim}; "
-                "give the model conserved charges and use U1Sector(), or raise max_dim"
-            )
         return ()
 
 
@@ -81,7 +79,7 @@ class AutoSpace(AbstractSpace):
     """:class:`U1Sector` of the model's charges when it has any, else :class:`FullSpace`."""
 
     def charges_for(self, model):
-        return model.charges if model.charges else FullSpace().charges_for(model)
+        return model.charges
 
 
 def _integer_charges(charges):
@@ -103,8 +101,17 @@ def _integer_charges(charges):
     return tuple(tuple(int(v) for v in row) for row in out)
 
 
-def space_charges(space: AbstractSpace, model: LindbladModel) -> tuple:
-    """``space.charges_for(model)`` after checking the types of both."""
+def space_charges(space: AbstractSpace, model: LindbladModel, *, dense: bool = True) -> tuple:
+    """``space.charges_for(model)`` after checking the types of both; ``dense``: the caller
+    builds a dense matrix on the block, so the full space is refused beyond ``max_dim``."""
     check_type(model, "model", LindbladModel, "jaxqtm.lindblad.LindbladModel")
     check_type(space, "space", AbstractSpace, "jaxqtm.lindblad space (FullSpace, U1Sector, AutoSpace)")
-    return space.charges_for(model)
+    q = space.charges_for(model)
+    limit = space.max_dim if isinstance(space, FullSpace) else FullSpace().max_dim
+    if dense and not q and model.n**2 > limit:
+        raise ValueError(
+            f"full Liouville space: dimension n^2 = {model.n**2} exceeds max_dim = {limit} for a dense "
+            "matrix; use the matrix-free steady state (solver=Krylov()), give the model conserved "
+            "charges (U1Sector()), or raise FullSpace(max_dim=...)"
+        )
+    return q

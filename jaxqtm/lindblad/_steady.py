@@ -1,12 +1,12 @@
 """Steady states of GKSL models: one entry point, implicit gradients, RESULTS-coded failure.
 
-``steady_state(model, *, space=AutoSpace(), solver=BorderedLU(), throw=True)``
-assembles the generator on the chosen Liouville-space block (:mod:`._space`),
-solves the bordered system of :mod:`._linsolve` and judges the result against
-the solver's tolerances.  With known charge shifts the generator is a sparse
-entry list: the LU is of the (gradient-free) dense sector matrix and the
-derivative flows through the COO mat-vec, so the reverse pass is
-``vals_bar = -lam[rows] x[cols]`` (a gather) after one adjoint LU solve.
+``steady_state(model, *, space=AutoSpace(), solver=AutoSolver(), throw=True)`` builds
+the generator on the chosen Liouville-space block as a
+:class:`~jaxqtm.lindblad._generator.LiouvilleOperator` (sparse entry list, dense sector
+matrix or ``n x n`` products), solves with the chosen solver of :mod:`._linsolve`
+(:class:`BorderedLU` for small sectors, matrix-free :class:`Krylov` beyond the measured
+crossover) and judges the result against the solver's tolerances.  Gradients are
+implicit (one transposed solve per reverse pass), see :mod:`._linsolve`.
 """
 
 from __future__ import annotations
@@ -14,29 +14,33 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from .._checks import check_type
 from .._numerics import after  # serialises LAPACK calls (jaxlib 0.10.2 CPU deadlock)
 from .._results import RESULTS, AbstractResult, finish, first_failure
 from ._blocks import block_eigvalsh
-from ._generator import sector_generator
-from ._linsolve import AbstractSteadySolver, BorderedLU, sparse_matvec
+from ._generator import LiouvilleOperator, liouville_operator, trace_vector  # noqa: F401 (re-export)
+from ._linsolve import AbstractSteadySolver, AutoSolver, SolveInfo, resolve_solver
 from ._model import LindbladModel
 from ._sector import sector_pairs
 from ._space import AbstractSpace, AutoSpace, space_charges
-from ._sparse import from_work_blocks, sparse_sector, use_block_basis
+from ._sparse import from_work_blocks, use_block_basis
 
 
 class SteadyState(AbstractResult):
     """Result of :func:`steady_state` (batched field by field under ``vmap``).
 
     ``rho``: density matrix (computational basis); ``vector``: its sector vector
-    (working basis).  Diagnostics: ``residual`` = max|M x| / (max|M| max|x|);
-    ``trace``; ``min_eigenvalue`` of the Hermitian part of ``rho``; ``hermiticity``
-    = max|rho - rho^dag|; ``result``: :class:`jaxqtm.RESULTS` (``not_stationary``,
-    ``not_normalised``, ``not_positive``, ``not_hermitian``, ``nonfinite`` against
-    the solver's ``rtol``/``atol``); ``ok`` = successful.
+    (working basis).  Diagnostics: ``residual`` = max|M x| / (scale max|x|) (``scale``:
+    the largest entry of ``M``, or an upper bound for it in the matrix-free form);
+    ``trace``; ``min_eigenvalue`` of the Hermitian part of ``rho``; ``hermiticity`` =
+    max|rho - rho^dag|; ``gap``: relative spectral-gap estimate (``inf`` when not
+    checked); ``matvecs``: operator applications of an iterative solve (0 for the LU);
+    ``solver_residual``: the iteration's own relative residual.  ``method`` (static):
+    the solver that ran and ``reason``: why it was chosen.  ``result``:
+    :class:`jaxqtm.RESULTS` (``nonfinite``, ``not_unique``, ``stagnated``,
+    ``not_converged``, ``not_stationary``, ``not_normalised``, ``not_positive``,
+    ``not_hermitian`` against the solver's tolerances); ``ok`` = successful.
     """
 
     rho: jax.Array
@@ -45,20 +49,19 @@ class SteadyState(AbstractResult):
     trace: jax.Array
     min_eigenvalue: jax.Array
     hermiticity: jax.Array
+    gap: jax.Array
+    matvecs: jax.Array
+    solver_residual: jax.Array
+    method: str = eqx.field(static=True)
+    reason: str = eqx.field(static=True)
     result: RESULTS
-
-
-def trace_vector(charges, n):
-    """The trace functional ``t`` on the sector pairs (1 on ``(i, i)``)."""
-    a, b = sector_pairs(charges, n)
-    return jnp.asarray((a == b).astype(np.complex128))
 
 
 def steady_state(
     model: LindbladModel,
     *,
     space: AbstractSpace = AutoSpace(),
-    solver: AbstractSteadySolver = BorderedLU(),
+    solver: AbstractSteadySolver = AutoSolver(),
     throw: bool = True,
 ) -> SteadyState:
     """Steady state of a GKSL model with diagnostics.
@@ -68,22 +71,31 @@ def steady_state(
     - ``model``: a :class:`LindbladModel`.
     - ``space``: :class:`AutoSpace` (default: the model's charge sector when it has
       charges, else the full space), :class:`U1Sector` or :class:`FullSpace`.
-    - ``solver``: :class:`BorderedLU` (tolerances ``rtol``, ``atol`` behind ``ok``).
+    - ``solver``: :class:`AutoSolver` (default: dense :class:`BorderedLU` up to its
+      measured ``crossover`` of sector pairs, matrix-free :class:`Krylov` beyond), or
+      either of them to override; their ``rtol``, ``atol``, ``gap_tol`` are behind ``ok``.
+      The choice and why are in ``method`` / ``reason`` of the result.
     - ``throw``: raise when the result is not successful (inside ``jit`` too); pass
       ``throw=False`` under ``vmap`` / in sweeps to get flagged points.
 
     **Returns:** a :class:`SteadyState`.  Differentiable (reverse and forward mode)
     by implicit differentiation; jit/vmap friendly (``model`` may be a batched pytree).
     """
-    check_type(solver, "solver", AbstractSteadySolver, "jaxqtm.lindblad steady-state solver (BorderedLU)")
-    q = space_charges(space, model)
-    return finish(_steady_core(model, q, solver), throw=throw, what="steady_state", detail=_detail)
+    check_type(
+        solver, "solver", AbstractSteadySolver, "jaxqtm.lindblad steady-state solver (AutoSolver, BorderedLU, Krylov)"
+    )
+    q = space_charges(space, model, dense=False)
+    chosen, reason = resolve_solver(solver, sector_pairs(q, model.n)[0].size, model.n)
+    if chosen.needs_matrix:
+        space_charges(space, model, dense=True)  # the LU refuses an oversized full space
+    return finish(_steady_core(model, q, chosen, reason), throw=throw, what="steady_state", detail=_detail)
 
 
 def _detail(ss, idx):
     return (
-        f"residual {float(ss.residual[idx]):.2e}, trace {float(ss.trace[idx]):.12g}, "
-        f"min eigenvalue {float(ss.min_eigenvalue[idx]):.2e}, non-Hermiticity {float(ss.hermiticity[idx]):.2e}"
+        f"{ss.method}: residual {float(ss.residual[idx]):.2e}, trace {float(ss.trace[idx]):.12g}, "
+        f"min eigenvalue {float(ss.min_eigenvalue[idx]):.2e}, non-Hermiticity {float(ss.hermiticity[idx]):.2e}, "
+        f"gap {float(ss.gap[idx]):.2e}, {int(ss.matvecs[idx])} mat-vecs"
     )
 
 
@@ -94,29 +106,25 @@ def uses_sparse(model, q) -> bool:
 
 
 @eqx.filter_jit
-def _steady_core(model, q, solver):
-    tvec = trace_vector(q, model.n)
-    if uses_sparse(model, q):
-        sp = sparse_sector(model, q)
-        rows, cols, vals = sp.entries()
-        mat = jnp.zeros((sp.m, sp.m), vals.dtype).at[rows, cols].add(jax.lax.stop_gradient(vals))
-        system = solver.linearise(mat, tvec, sparse_matvec(rows, cols, vals, sp.m))
-    else:
-        mat = sector_generator(model, q).total()
-        system = solver.linearise(mat, tvec)
-    x = system.steady()
-    return diagnose(model, q, jax.lax.stop_gradient(mat), tvec, x, solver)
+def _steady_core(model, q, solver, reason):
+    op = liouville_operator(model, q, dense=solver.needs_matrix)
+    system = solver.linearise(op)
+    x, info, gap = system.steady(getattr(solver, "check_unique", True))
+    return diagnose(model, op, x, solver, info=info, gap=gap, reason=reason)
 
 
-def diagnose(model, q, mat, tvec, x, solver) -> SteadyState:
-    """The :class:`SteadyState` of a sector vector ``x`` of ``mat`` (residual, trace,
-    eigenvalues, Hermiticity) judged against ``solver.rtol`` / ``solver.atol``."""
-    r = mat @ x
-    residual = jnp.max(jnp.abs(r)) / (jnp.max(jnp.abs(mat)) * jnp.max(jnp.abs(x)))
+def diagnose(
+    model, op: LiouvilleOperator, x, solver, *, info: SolveInfo | None = None, gap=None, reason: str = ""
+) -> SteadyState:
+    """The :class:`SteadyState` of a sector vector ``x`` of ``op`` (residual, trace,
+    eigenvalues, Hermiticity, gap) judged against ``solver.rtol`` / ``atol`` / ``gap_tol``."""
+    sg = jax.lax.stop_gradient
+    r = sg(op.matvec(sg(x)))
+    residual = jnp.max(jnp.abs(r)) / (op.scale * jnp.max(jnp.abs(x)))
+    tvec = op.tvec
+    q = op.charges
     trace = jnp.real(jnp.sum(tvec * x))
-    n = model.n
-    a, b = sector_pairs(q, n)
-    rho_w = jnp.zeros((n, n), x.dtype).at[a, b].set(x)
+    rho_w = op.to_matrix(x)
     herm = jnp.max(jnp.abs(rho_w - jnp.conj(rho_w.T)))
     # eigenvalues: the working basis carries the same charges, blocks are exact
     evals, lapack = block_eigvalsh(0.5 * (rho_w + jnp.conj(rho_w.T)), q if q else model.charges)
@@ -129,11 +137,31 @@ def diagnose(model, q, mat, tvec, x, solver) -> SteadyState:
         # the state leaves only after the diagnostic eigen-solves: later LAPACK calls
         # (e.g. the adjoint LU solve of a gradient) cannot run concurrently with them
         rho, x = after((rho, x), min_eig)
+    if info is None:
+        info = SolveInfo(jnp.asarray(0, jnp.int32), jnp.asarray(0.0), jnp.asarray(True), jnp.asarray(False))
+    gap = jnp.asarray(jnp.inf) if gap is None else gap
+    bad = residual >= solver.rtol
     result = first_failure(
         (~jnp.isfinite(residual) | ~jnp.all(jnp.isfinite(x)), RESULTS.nonfinite),
-        (residual >= solver.rtol, RESULTS.not_stationary),
+        (gap < solver.gap_tol, RESULTS.not_unique),
+        (bad & info.stagnated, RESULTS.stagnated),
+        (bad & ~info.converged, RESULTS.not_converged),
+        (bad, RESULTS.not_stationary),
         (jnp.abs(trace - 1.0) >= solver.atol, RESULTS.not_normalised),
         (min_eig <= -solver.atol, RESULTS.not_positive),
         (herm >= 10 * solver.atol, RESULTS.not_hermitian),
     )
-    return SteadyState(rho, x, residual, trace, min_eig, herm, result)
+    return SteadyState(
+        rho,
+        x,
+        residual,
+        trace,
+        min_eig,
+        herm,
+        gap,
+        info.matvecs,
+        info.solver_residual,
+        type(solver).__name__,
+        reason,
+        result,
+    )

@@ -59,7 +59,8 @@ def channel_table(model, state, observables, *, space: AbstractSpace = AutoSpace
     Returns a real array ``(K, 1 + C)``: column 0 is ``Tr[O_k (-i[H, rho])]``,
     column ``1 + c`` is ``Tr[O_k D_c[rho]]`` for ``c`` in ``model.channel_names``.
     """
-    q = space_charges(space, model)
+    # local terms act in n x n form at any size; only secular terms need the dense generator
+    q = space_charges(space, model, dense=any(lab is not None for lab in model.clusters))
     rho = _rho_of(state)
     obs = jnp.stack([jnp.asarray(o, jnp.complex128) for o in observables])
     return _channel_table_core(model, rho, obs, q, generator)

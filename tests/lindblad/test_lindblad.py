@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import qutip as qt
 
+import jaxqtm
 import jaxqtm.lindblad as jl
 from jaxqtm._results import ResultError, codes, message, name_of
 from tests.rotor import qutip_reference as ref
@@ -343,6 +344,9 @@ def test_bad_input_errors():
     with pytest.raises(ValueError, match="rates has length"):
         jl.lindblad_model(h, [s1p, s2p], [1.0])
     with pytest.raises(ValueError, match="max_dim"):
+        jl.steady_state(jl.lindblad_model(np.eye(80), [np.eye(80)]), space=jl.FullSpace(), solver=jl.BorderedLU())
+    # the matrix-free solve has no size limit, and says why this model has no unique state
+    with pytest.raises(jaxqtm.ResultError, match="not_unique"):
         jl.steady_state(jl.lindblad_model(np.eye(80), [np.eye(80)]), space=jl.FullSpace())
 
 
