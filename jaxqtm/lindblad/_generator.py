@@ -195,8 +195,8 @@ class LiouvilleOperator(eqx.Module):
     matvec: Callable
     fast_matvec: Callable
     tvec: jax.Array
-    g: jax.Array
-    jumps: jax.Array
+    g: jax.Array | None  # None when assembled for the LU (dense=True)
+    jumps: jax.Array | None
     scale: jax.Array
     matrix: jax.Array | None
     charges: tuple = eqx.field(static=True)
@@ -318,16 +318,19 @@ def liouville_operator(model: LindbladModel, q: tuple, *, dense: bool) -> Liouvi
     """
     n = model.n
     tvec = trace_vector(q, n)
-    k = _no_jump_k(model)
-    g = jax.lax.stop_gradient(-1j * model.h_work - 0.5 * k)
-    jumps = jax.lax.stop_gradient(_amplitudes(model))
+    # what the Krylov preconditioner needs (T products n x n): not built for the LU path
+    k = g = jumps = None
+    if not dense:
+        k = _no_jump_k(model)
+        g = jax.lax.stop_gradient(-1j * model.h_work - 0.5 * k)
+        jumps = jax.lax.stop_gradient(_amplitudes(model))
     if q and q == model.charges and model.sparse_ready:
         sp = sparse_sector(model, q)
         rows, cols, vals = sp.entries()
         mv = _coo_matvec(rows, cols, vals, sp.m)
         fast = _coo_matvec(rows, cols, jax.lax.stop_gradient(vals), sp.m)
         mat = jnp.zeros((sp.m, sp.m), vals.dtype).at[rows, cols].add(jax.lax.stop_gradient(vals)) if dense else None
-        scale = jnp.max(jnp.abs(mat)) if mat is not None else _scale_bound(model, k)
+        scale = _scale_bound(model, k) if mat is None else jnp.max(jnp.abs(mat))
         return LiouvilleOperator(mv, fast, tvec, g, jumps, scale, mat, q, n, "sparse")
     if not q and all(lab is None for lab in model.clusters) and not dense:
         mv, fast = _local_matvec(model, k, fast=False), _local_matvec(model, k, fast=True)

@@ -289,6 +289,8 @@ class KrylovSystem(SteadySystem):
 def krylov_system(op: LiouvilleOperator, solver: Krylov) -> KrylovSystem:
     """Preconditioner of ``A = M + c v t^T``: ``(N_mu + c v t^T)^-1`` by Sherman--Morrison,
     ``N_mu^-1`` the shifted Lyapunov solve of the no-jump part (in ``n x n`` form)."""
+    if op.g is None:
+        raise ValueError("Krylov needs the operator built for it (liouville_operator(dense=False))")
     lyap = lyapunov_preconditioner(op.g, solver.shift, op.jumps, solver.populations)
     t = op.tvec
     v = t / (t @ t)
