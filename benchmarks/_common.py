@@ -30,7 +30,7 @@ def drive_fixed(p):
 
 def noise_for(p):
     """The fastest exact strategy for the point: the isothermal closed form where T1 == T2."""
-    return osc.ExactIsothermal() if p["T1"] == p["T2"] else osc.TanhSinh()
+    return osc.ExactIsothermal() if p["T1"] == p["T2"] else osc.MatsubaraSum()
 
 
 def paper_machine(T, omega_c=1.2, gamma2=100.0, gamma1=0.01, phi=jnp.pi / 2, r=0.0):

@@ -19,17 +19,21 @@ Components (one sub-package each, imported on first access: ``import jaxqtm`` th
 Failure scheme: :class:`RESULTS` (every result's ``result``), :class:`ResultError` (what
 ``throw=True`` raises).  Precision: importing jaxqtm switches JAX to float64
 (``JAXQTM_ENABLE_X64=0`` before the import opts out); :func:`set_precision` changes it
-later, :func:`x64_enabled` tells.
+later, :func:`x64_enabled` tells. Compilation: programs are cached across runs in
+``~/.cache/jaxqtm/jax`` (``JAXQTM_CACHE_DIR`` moves it, ``=0`` disables it);
+:func:`compilation_cache_dir` tells.
 """
 
 import importlib as _importlib
 from typing import TYPE_CHECKING
 
-from ._config import _apply_default_precision
+from ._config import _apply_compilation_cache, _apply_default_precision
+from ._config import compilation_cache_dir as compilation_cache_dir
 from ._config import set_precision as set_precision
 from ._config import x64_enabled as x64_enabled
 
 _apply_default_precision()
+_apply_compilation_cache()
 
 from ._results import RESULTS as RESULTS  # noqa: E402  (after the precision switch)
 from ._results import ResultError as ResultError  # noqa: E402

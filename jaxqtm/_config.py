@@ -7,6 +7,13 @@ therefore switches JAX's ``jax_enable_x64`` flag on, process-wide, unless the
 environment variable ``JAXQTM_ENABLE_X64=0`` is set before the import. Code
 that wants float32 on an accelerator can pass float32 arrays explicitly after
 setting that variable; results are then documented as approximate.
+
+Compilation is cached across runs: importing jaxqtm points JAX's persistent compilation
+cache at ``$XDG_CACHE_HOME/jaxqtm/jax`` (``~/.cache/jaxqtm/jax`` when unset), so a second run
+of any job loads its programs instead of compiling them again. ``JAXQTM_CACHE_DIR=/path``
+moves it, ``JAXQTM_CACHE_DIR=0`` (or ``off``) disables it; a cache directory the user already
+gave JAX (``JAX_COMPILATION_CACHE_DIR`` or ``jax.config``) is left alone.
+:func:`compilation_cache_dir` tells which directory is in use.
 """
 
 from __future__ import annotations
@@ -19,6 +26,36 @@ import jax
 def _apply_default_precision() -> None:
     if os.environ.get("JAXQTM_ENABLE_X64", "1") != "0":
         jax.config.update("jax_enable_x64", True)
+
+
+# programs that compile faster than this are not written to the persistent cache (JAX's default
+# of 1 s would skip most of jaxqtm's kernels, which compile in 0.2-1 s each but add up to minutes)
+_CACHE_MIN_COMPILE_S = 0.1
+
+
+def _default_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "jaxqtm", "jax")
+
+
+def _apply_compilation_cache() -> None:
+    setting = os.environ.get("JAXQTM_CACHE_DIR")
+    if setting is not None and setting.strip().lower() in ("0", "off", "false", "no", ""):
+        return
+    if compilation_cache_dir() is not None or os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        return  # the user's own choice
+    path = os.path.abspath(os.path.expanduser(setting)) if setting else _default_cache_dir()
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return  # read-only home (some clusters): run without a cache rather than fail the import
+    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", _CACHE_MIN_COMPILE_S)
+
+
+def compilation_cache_dir() -> str | None:
+    """The directory of JAX's persistent compilation cache (``None``: no cache)."""
+    return getattr(jax.config, "jax_compilation_cache_dir", None)
 
 
 def x64_enabled() -> bool:

@@ -8,7 +8,8 @@ A meter is a strategy object passed as ``progress_meter=`` (as in diffrax and dy
   stopping a run by raising from the callback).
 
 An event is a dict with at least ``task`` (``"sweep"``, ``"pareto_front"``), ``event``
-(``"start"``, then one ``"chunk"`` / ``"segment"`` per finished piece, then ``"end"``) and
+(``"compile"`` before each compilation that can take long, with ``what`` and ``cache``;
+``"start"``, then one ``"chunk"`` / ``"segment"`` per finished piece, then ``"end"``) and
 ``message`` (the line the text meter prints); every other key is task-specific and documented
 by the entry point that emits it.  The loop itself runs in Python between compiled programs, so
 meters are plain host code (no callbacks inside ``jit``).
@@ -59,6 +60,16 @@ class CallbackProgressMeter(AbstractProgressMeter):
 
     def __call__(self, info: dict[str, Any]) -> None:
         self.callback(info)
+
+
+def compile_event(task: str, what: str, **extra) -> dict[str, Any]:
+    """The ``"compile"`` event sent before a long compilation, saying what compiles and whether
+    the next run can load it from the persistent compilation cache (see :mod:`jaxqtm._config`)."""
+    from ._config import compilation_cache_dir
+
+    cache = compilation_cache_dir()
+    where = f"cached in {cache} for the next run" if cache else "no compilation cache (JAXQTM_CACHE_DIR=0)"
+    return dict(task=task, event="compile", what=what, cache=cache, message=f"compiling {what} ({where}) ...", **extra)
 
 
 def check_progress_meter(meter) -> AbstractProgressMeter:

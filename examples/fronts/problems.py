@@ -117,7 +117,7 @@ def heat_engine(
     wf = MonochromaticWaveform(2, g_max, om) if monochromatic else FourierWaveform(harmonics, 2, g_max, om)
 
     def quantities(raw):
-        o = osc.observables(machine, wf.drive(raw), wf.omega(raw), noise=osc.TanhSinh(), throw=False)
+        o = osc.observables(machine, wf.drive(raw), wf.omega(raw), noise=osc.MatsubaraSum(), throw=False)
         return _heat_quantities(o, machine.T1, machine.T2)
 
     def objective(raw):

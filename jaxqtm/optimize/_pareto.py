@@ -27,7 +27,7 @@ import numpy as np
 import optax
 from jaxtyping import Array
 
-from .._progress import AbstractProgressMeter, TextProgressMeter, check_progress_meter
+from .._progress import AbstractProgressMeter, TextProgressMeter, check_progress_meter, compile_event
 from .._results import is_result, is_successful, result_items
 
 # ---------------------------------------------------------------------------
@@ -477,6 +477,7 @@ def pareto_front(
     for i in range(done, segments):
         n = seg_len[i]
         if n not in compiled:  # ahead-of-time compilation, timed separately
+            report(compile_event("pareto_front", f"a segment of {n} optimiser steps", steps=n))
             t0 = time.perf_counter()
             compiled[n] = run_segment.lower(state, scalarisations, n).compile()
             t_compile += time.perf_counter() - t0

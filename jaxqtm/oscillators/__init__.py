@@ -10,7 +10,7 @@ frequency times coth factors, evaluated by residues and digamma functions (see
     obs = osc.observables(m, osc.PowerLawWeights(phi=jnp.pi / 2, r=0.0, omega_c=1.2), 200.0)
     obs.Q_l[0]   # Q_{P_A}
 
-The "how" is a strategy object: ``noise=Auto() | ExactIsothermal() | TanhSinh(...)`` (how the
+The "how" is a strategy object: ``noise=Auto() | ExactIsothermal() | MatsubaraSum() | TanhSinh(...)`` (how the
 noise kernel is integrated) and ``WorkingMedium(..., configuration=Joint() | Independent())``.
 Failures are data: ``obs.result`` is a ``RESULTS`` item (``obs.ok``, ``obs.status``);
 ``observables(..., throw=False)`` returns flagged points (NaN numbers) instead of raising, for
@@ -24,6 +24,7 @@ from ._configuration import Joint as Joint
 from ._noise import AbstractNoiseIntegral as AbstractNoiseIntegral
 from ._noise import Auto as Auto
 from ._noise import ExactIsothermal as ExactIsothermal
+from ._noise import MatsubaraSum as MatsubaraSum
 from ._noise import TanhSinh as TanhSinh
 from .asymptotics import AsymptoticCoefficients as AsymptoticCoefficients
 from .asymptotics import asymptotic_coefficients as asymptotic_coefficients

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._chunking import AbstractChunking, Auto
-from .._progress import AbstractProgressMeter, TextProgressMeter, check_progress_meter
+from .._progress import AbstractProgressMeter, TextProgressMeter, check_progress_meter, compile_event
 from .._results import RESULTS, ResultError, from_codes, is_result, message, name_of
 from ._axes import _check_name, _jsonable, as_grid
 from ._devices import AbstractDevices, SingleDevice, as_devices
@@ -364,6 +364,7 @@ def sweep(
         if key is not None and key in _COMPILED:
             local[size] = _COMPILED[key]
             return local[size]
+        report(compile_event("sweep", f"the kernel for chunks of {size} points", chunk_size=size))
         t0 = time.perf_counter()
         compiled = jitted.lower(specs(size)).compile()
         compile_s[0] += time.perf_counter() - t0

@@ -11,8 +11,8 @@ def qutip_current_noise(h, jump_ops, rates, weights, weight_operators=None, spar
     jump superoperators as ``I_ops``/``J_ops``; they are built here from QuTiP's own
     ``sprepost``/``spre``/``spost`` (column-stacking convention).
     """
-    h = qt.Qobj(np.asarray(h))
-    cs = [qt.Qobj(np.asarray(c)) for c in jump_ops]
+    h = qt.Qobj(np.asarray(h)).to("CSR")  # CSR: a dense Qobj keeps the Liouvillian dense
+    cs = [qt.Qobj(np.asarray(c)).to("CSR") for c in jump_ops]
     rates = np.asarray(rates)
     lv = qt.liouvillian(h, [np.sqrt(r) * c for r, c in zip(rates, cs)])
     rhoss = qt.steadystate(lv)

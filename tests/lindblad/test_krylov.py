@@ -14,7 +14,8 @@ from jaxqtm._results import codes, name_of
 
 def _qutip_ss(h, c_ops, dims=None):
     d = None if dims is None else [list(dims)] * 2
-    return qt.steadystate(qt.Qobj(h, dims=d), [qt.Qobj(c, dims=d) for c in c_ops]).full()
+    # CSR: a dense Qobj keeps QuTiP's Liouvillian dense
+    return qt.steadystate(qt.Qobj(h, dims=d).to("CSR"), [qt.Qobj(c, dims=d).to("CSR") for c in c_ops]).full()
 
 
 @pytest.mark.parametrize(

@@ -359,8 +359,9 @@ def test_bordered_solve_accuracy_on_an_ill_conditioned_generator():
 
     m = jr.rotor_model(jr.RotorParams(lam=0.1, beta2=0.04), 12)
     ss = jl.steady_state(m)
-    h = qt.Qobj(np.asarray(m.hamiltonian))
-    cs = [np.sqrt(float(r)) * qt.Qobj(np.asarray(c)) for c, r in zip(m.ops, m.rates)]
+    # CSR operators: QuTiP keeps a dense Qobj's Liouvillian dense (a 10^4 x 10^4 LU, minutes)
+    h = qt.Qobj(np.asarray(m.hamiltonian)).to("CSR")
+    cs = [(np.sqrt(float(r)) * qt.Qobj(np.asarray(c))).to("CSR") for c, r in zip(m.ops, m.rates)]
     ref = qt.steadystate(h, cs).full()
     err = np.max(np.abs(np.asarray(ss.rho) - ref)) / np.max(np.abs(ref))
     assert err < 5e-11, err

@@ -170,7 +170,7 @@ def test_checkpoint_resume_gives_identical_result(tmp_path):
         opt.pareto_front(
             _zdt2, _zdt2_init, grid, checkpoint=ck, **(kw | dict(progress_meter=opt.CallbackProgressMeter(interrupt)))
         )
-    assert seen == ["start", "segment", "segment"]
+    assert [e for e in seen if e != "compile"] == ["start", "segment", "segment"]
     meta = json.load(open(ck + ".json"))
     assert meta["segments_done"] == 2 and meta["config"]["steps"] == 40
     resumed = opt.pareto_front(_zdt2, _zdt2_init, grid, checkpoint=ck, **kw)

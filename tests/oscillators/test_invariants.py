@@ -37,7 +37,7 @@ def _point(p, noise):
 @pytest.fixture(scope="module")
 def random_sets():
     pts = _random_points(1000)
-    obs = jax.jit(jax.vmap(lambda p: _point(p, osc.TanhSinh())))({k: jnp.asarray(v) for k, v in pts.items()})
+    obs = jax.jit(jax.vmap(lambda p: _point(p, osc.MatsubaraSum())))({k: jnp.asarray(v) for k, v in pts.items()})
     return pts, jax.device_get(obs)
 
 
@@ -73,12 +73,13 @@ def test_isothermal_exact_form_equals_general_quadrature():
     pts["T2"] = pts["T1"]
     p = {k: jnp.asarray(v) for k, v in pts.items()}
     a = jax.vmap(lambda q: _point(q, osc.ExactIsothermal()))(p)
-    b = jax.vmap(lambda q: _point(q, osc.TanhSinh()))(p)
-    np.testing.assert_allclose(b.D_l, a.D_l, rtol=1e-10)
-    np.testing.assert_allclose(b.D_P, a.D_P, rtol=1e-10)
+    for general in (osc.MatsubaraSum(), osc.TanhSinh()):
+        b = jax.vmap(lambda q: _point(q, general))(p)
+        np.testing.assert_allclose(b.D_l, a.D_l, rtol=1e-10)
+        np.testing.assert_allclose(b.D_P, a.D_P, rtol=1e-10)
     # eq. (20): D_PA = Omega coth(Omega/2T) P_A^(0) at phi = pi/2
     m, d = paper_machine(T1=0.3, T2=0.3)
-    o = osc.observables(m, d, 2.5, noise=osc.TanhSinh())
+    o = osc.observables(m, d, 2.5, noise=osc.MatsubaraSum())
     np.testing.assert_allclose(o.D_l[0], 2.5 / np.tanh(2.5 / 0.6) * o.P0[0], rtol=1e-10)
 
 

@@ -31,13 +31,18 @@ def _assert_same(a, b, rtol=0.0):
 
 
 def test_strategy_objects_are_modules_with_abstract_bases():
-    for s in (osc.Auto(), osc.ExactIsothermal(), osc.TanhSinh(nodes=48)):
+    for s in (osc.Auto(), osc.ExactIsothermal(), osc.MatsubaraSum(), osc.TanhSinh(nodes=48)):
         assert isinstance(s, osc.AbstractNoiseIntegral)
     for c in (osc.Joint(), osc.Independent()):
         assert isinstance(c, osc.AbstractConfiguration)
     assert osc.Auto() == osc.Auto() and hash(osc.Auto()) == hash(osc.Auto())  # no recompilation per instance
-    assert osc.Auto().quadrature == osc.TanhSinh()
+    assert osc.Auto().quadrature == osc.MatsubaraSum()
     assert osc.ExactIsothermal.isothermal and not osc.Auto.isothermal and not osc.TanhSinh.isothermal
+    assert not osc.MatsubaraSum.isothermal
+    with pytest.raises(TypeError, match="two-temperature strategy"):
+        osc.Auto(quadrature=osc.ExactIsothermal())
+    with pytest.raises(ValueError, match="MatsubaraSum.terms"):
+        osc.MatsubaraSum(terms=1)
     with pytest.raises(TypeError):
         osc.AbstractNoiseIntegral()
     with pytest.raises(ValueError, match="TanhSinh.nodes"):
@@ -55,11 +60,16 @@ def test_auto_is_exact_isothermal_at_equal_temperatures_and_quadrature_otherwise
     iso = _machine(0.3, 0.3)
     auto, exact = osc.observables(iso, DRIVE, 1.5), osc.observables(iso, DRIVE, 1.5, noise=osc.ExactIsothermal())
     _assert_same(auto, exact, rtol=1e-14)
-    # the quadrature agrees with the exact form to its accuracy, but is a different number
-    quad = osc.observables(iso, DRIVE, 1.5, noise=osc.TanhSinh())
-    np.testing.assert_allclose(quad.D_l, exact.D_l, rtol=1e-10)
+    # both two-temperature strategies agree with the exact form to their accuracy, but are different numbers
+    for general in (osc.MatsubaraSum(), osc.TanhSinh()):
+        np.testing.assert_allclose(osc.observables(iso, DRIVE, 1.5, noise=general).D_l, exact.D_l, rtol=1e-10)
     two = _machine(0.4, 0.15)
-    _assert_same(osc.observables(two, DRIVE, 1.5), osc.observables(two, DRIVE, 1.5, noise=osc.TanhSinh()), rtol=1e-14)
+    series = osc.observables(two, DRIVE, 1.5, noise=osc.MatsubaraSum())
+    _assert_same(osc.observables(two, DRIVE, 1.5), series, rtol=1e-14)
+    # the two independent two-temperature methods (Matsubara series, tanh-sinh panels) agree
+    panels = osc.observables(two, DRIVE, 1.5, noise=osc.TanhSinh())
+    np.testing.assert_allclose(panels.D_l, series.D_l, rtol=1e-11)
+    np.testing.assert_allclose(panels.D_P, series.D_P, rtol=1e-11)
     # a coarser rule is a different, close quadrature
     coarse = osc.observables(two, DRIVE, 1.5, noise=osc.TanhSinh(nodes=48))
     np.testing.assert_allclose(coarse.D_l, osc.observables(two, DRIVE, 1.5).D_l, rtol=1e-6)
@@ -83,7 +93,7 @@ def test_auto_derivatives_are_the_two_temperature_ones():
             lambda t1, t2: osc.observables(_machine(t1, t2), DRIVE, 1.5, noise=noise).D_l[0], argnums=(0, 1)
         )(0.3, 0.3)
 
-    ga, gq, ge = d_pa(osc.Auto()), d_pa(osc.TanhSinh()), d_pa(osc.ExactIsothermal())
+    ga, gq, ge = d_pa(osc.Auto()), d_pa(osc.MatsubaraSum()), d_pa(osc.ExactIsothermal())
     np.testing.assert_allclose(ga, gq, rtol=1e-12)
     np.testing.assert_allclose(ge[0], ga[0] + ga[1], rtol=1e-8)
     assert ge[1] == 0.0

@@ -11,8 +11,9 @@ import qutip as qt
 
 def rotor_ops(L):
     d = 2 * L + 1
-    shift = qt.Qobj(np.eye(d, k=-1))  # e^{i phi}|l> = |l+1>
-    lz = qt.Qobj(np.diag(np.arange(-L, L + 1, dtype=float)))
+    # CSR: a Qobj built from a numpy array is dense, and so would be every product with it
+    shift = qt.Qobj(np.eye(d, k=-1)).to("CSR")  # e^{i phi}|l> = |l+1>
+    lz = qt.Qobj(np.diag(np.arange(-L, L + 1, dtype=float))).to("CSR")
     i2, idr = qt.qeye(2), qt.qeye(d)
     op = dict(
         s1z=qt.tensor(qt.sigmaz(), i2, idr),
