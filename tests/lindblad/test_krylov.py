@@ -1,5 +1,6 @@
 """The matrix-free Krylov steady state: QuTiP, the dense LU, finite differences, failure codes."""
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -76,32 +77,38 @@ def _heat(params, solver):
     return jl.heat_flows(m, jl.steady_state(m, solver=solver, throw=False))["cavity"]
 
 
+# compiled once per solver (the solver is a static-field Module): op-by-op dispatch of the reverse
+# pass through the Krylov loops took most of these tests' time
+_heat_jit = eqx.filter_jit(_heat)
+_grad_jit = eqx.filter_jit(jax.grad(_heat))
+
+
 @pytest.mark.parametrize("method", ["bicgstab", pytest.param("gmres", marks=pytest.mark.slow)])
 def test_implicit_gradients_match_finite_differences(method):
     solver = jl.Krylov(method=method)
     p0 = jnp.asarray(DEFAULT_PARAMS)
-    g = jax.grad(_heat)(p0, solver)
+    g = _grad_jit(p0, solver)
     eps = 1e-6
     fd = np.array(
-        [(_heat(p0.at[i].add(eps), solver) - _heat(p0.at[i].add(-eps), solver)) / (2 * eps) for i in range(7)]
+        [(_heat_jit(p0.at[i].add(eps), solver) - _heat_jit(p0.at[i].add(-eps), solver)) / (2 * eps) for i in range(7)]
     )
     np.testing.assert_allclose(np.asarray(g), fd, rtol=1e-5, atol=1e-9)
     # forward mode through the same solver
     tangent = jnp.zeros(7).at[3].set(1.0)
-    jv = jax.jvp(lambda p: _heat(p, solver), (p0,), (tangent,))[1]
+    jv = eqx.filter_jit(lambda p, t: jax.jvp(lambda q: _heat(q, solver), (p,), (t,))[1])(p0, tangent)
     assert float(jv) == pytest.approx(fd[3], rel=1e-5)
     # and against the dense LU's gradient
-    np.testing.assert_allclose(np.asarray(g), np.asarray(jax.grad(_heat)(p0, jl.BorderedLU())), rtol=1e-7)
+    np.testing.assert_allclose(np.asarray(g), np.asarray(_grad_jit(p0, jl.BorderedLU())), rtol=1e-7)
 
 
 def test_vmap_batch_matches_single_calls_and_gradients_batch():
     solver = jl.Krylov()
     pts = jnp.asarray(DEFAULT_PARAMS)[None] * jnp.array([0.8, 1.0, 1.2])[:, None]
-    batched = jax.vmap(lambda p: _heat(p, solver))(pts)
-    single = np.array([float(_heat(p, solver)) for p in pts])
+    batched = eqx.filter_jit(jax.vmap(lambda p: _heat(p, solver)))(pts)
+    single = np.array([float(_heat_jit(p, solver)) for p in pts])
     np.testing.assert_allclose(np.asarray(batched), single, rtol=1e-10)
-    gb = jax.vmap(jax.grad(lambda p: _heat(p, solver)))(pts)
-    np.testing.assert_allclose(np.asarray(gb[1]), np.asarray(jax.grad(_heat)(pts[1], solver)), rtol=1e-8)
+    gb = eqx.filter_jit(jax.vmap(jax.grad(lambda p: _heat(p, solver))))(pts)
+    np.testing.assert_allclose(np.asarray(gb[1]), np.asarray(_grad_jit(pts[1], solver)), rtol=1e-8)
 
 
 def _two_blocks(coupling=0.0):

@@ -88,9 +88,12 @@ def test_same_numbers_concrete_and_under_jit(t2):
 def test_auto_derivatives_are_the_two_temperature_ones():
     # at T1 == T2 Auto's value is exact, its T1 and T2 derivatives separately those of the quadrature;
     # ExactIsothermal ties T2 to T1, so its T1 derivative is their sum
-    def d_pa(noise):
-        return jax.grad(
-            lambda t1, t2: osc.observables(_machine(t1, t2), DRIVE, 1.5, noise=noise).D_l[0], argnums=(0, 1)
+    def d_pa(noise):  # jitted: one compiled program instead of op-by-op dispatch of the reverse pass
+        return jax.jit(
+            jax.grad(
+                lambda t1, t2: osc.observables(_machine(t1, t2), DRIVE, 1.5, noise=noise, throw=False).D_l[0],
+                argnums=(0, 1),
+            )
         )(0.3, 0.3)
 
     ga, gq, ge = d_pa(osc.Auto()), d_pa(osc.MatsubaraSum()), d_pa(osc.ExactIsothermal())
@@ -100,7 +103,7 @@ def test_auto_derivatives_are_the_two_temperature_ones():
     # batched (cond -> select): the same numbers as unbatched, values and gradients
     ts = jnp.array([0.3, 0.4])
     f = lambda t1, t2: osc.observables(_machine(t1, t2), DRIVE, 1.5, throw=False).D_l[0]
-    gb = jax.vmap(jax.grad(f, argnums=(0, 1)))(ts, jnp.array([0.3, 0.2]))
+    gb = jax.jit(jax.vmap(jax.grad(f, argnums=(0, 1))))(ts, jnp.array([0.3, 0.2]))
     np.testing.assert_allclose([gb[0][0], gb[1][0]], ga, rtol=1e-12)
 
 
