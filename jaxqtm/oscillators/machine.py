@@ -347,10 +347,11 @@ def observables(
     - ``drive``: a ``Drive`` (``Monochromatic``, ``PowerLawWeights``, ``FourierDrive``).
     - ``omega_drive``: the drive frequency Omega > 0.
     - ``noise``: how the noise kernel is integrated. ``Auto()`` (default): exact where
-      T1 == T2, two-temperature quadrature elsewhere, decided per point at run time (separate
-      T1, T2 derivatives everywhere). ``ExactIsothermal()``: T1 == T2 required, the machine
-      is evaluated at T = T1 (derivatives along T1 = T2), the fastest path. ``TanhSinh(...)``:
-      always the quadrature (~1e-13).
+      T1 == T2, the two-temperature Matsubara series elsewhere, decided per point at run time
+      (separate T1, T2 derivatives everywhere). ``ExactIsothermal()``: T1 == T2 required, the
+      machine is evaluated at T = T1 (derivatives along T1 = T2), the fastest path.
+      ``MatsubaraSum()``: always the series (~1e-13, fixed cost). ``TanhSinh(...)``: always the
+      tanh-sinh quadrature (~1e-13, ~8x the cost; the independent cross-check).
     - ``throw``: with ``True`` (default) a failed point raises (``jaxqtm._results.ResultError``
       for concrete inputs, an ``eqx.error_if`` runtime error under ``jit``/``vmap``); with
       ``False`` the result comes back flagged: ``result`` is ``RESULTS.invalid_parameters``
