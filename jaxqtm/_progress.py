@@ -24,6 +24,8 @@ from typing import Any
 
 import equinox as eqx
 
+from ._config import compilation_cache_dir
+
 
 class AbstractProgressMeter(eqx.Module):
     """Receives the progress events of one run (see the module docstring for their keys)."""
@@ -65,8 +67,6 @@ class CallbackProgressMeter(AbstractProgressMeter):
 def compile_event(task: str, what: str, **extra) -> dict[str, Any]:
     """The ``"compile"`` event sent before a long compilation, saying what compiles and whether
     the next run can load it from the persistent compilation cache (see :mod:`jaxqtm._config`)."""
-    from ._config import compilation_cache_dir
-
     cache = compilation_cache_dir()
     where = f"cached in {cache} for the next run" if cache else "no compilation cache (JAXQTM_CACHE_DIR=0)"
     return dict(task=task, event="compile", what=what, cache=cache, message=f"compiling {what} ({where}) ...", **extra)

@@ -91,15 +91,15 @@ def evaluate(isothermal: bool, label: str = "", **params):
     for c0 in range(0, n, _CHUNK):
         c1 = min(n, c0 + _CHUNK)
         chunk = {k: jnp.asarray(np.resize(a[c0:c1], _CHUNK)) for k, a in zip(_KEYS, flat)}
-        if isothermal not in _COMPILED:
+        first = isothermal not in _COMPILED
+        if first:
             what = "the isothermal" if isothermal else "the two-temperature"
             _progress("  " + compile_event("figures", f"{what} evaluator ({_CHUNK} points per call)")["message"])
-            tc = time.time()
             _COMPILED.add(isothermal)
-            res = jax.device_get(_BATCH[isothermal](chunk))
+            tc = time.time()
+        res = jax.device_get(_BATCH[isothermal](chunk))
+        if first:
             _progress(f"  compiled and ran the first chunk in {time.time() - tc:.1f} s")
-        else:
-            res = jax.device_get(_BATCH[isothermal](chunk))
         for k, v in res.items():
             out.setdefault(k, np.empty(n))[c0:c1] = np.asarray(v)[: c1 - c0]
         if label:

@@ -31,12 +31,17 @@ from .._special import digamma_pair
 from ._polesum import PoleSum
 
 
-def g_tilde(q, temperature):
-    """Regularised Matsubara transform G_T(q) of 1/(w - q) against coth(w/2T)."""
-    sgn = jnp.where(jnp.imag(q) >= 0, 1.0, -1.0)
+def g_branch(q, temperature, sgn):
+    """G_T(q) on the branch ``sgn`` (+1: the upper half-plane's, -1: the lower's), continued
+    analytically across the real axis (valid while Re z > -1/2, z below)."""
     two_pi_t = 2.0 * jnp.pi * temperature
     z = -1j * q * sgn / two_pi_t
     return -digamma_pair(z) - 2.0 * jnp.log(two_pi_t)
+
+
+def g_tilde(q, temperature):
+    """Regularised Matsubara transform G_T(q) of 1/(w - q) against coth(w/2T)."""
+    return g_branch(q, temperature, jnp.where(jnp.imag(q) >= 0, 1.0, -1.0))
 
 
 def _contract(residues, weights):
@@ -133,12 +138,6 @@ def matsubara_nodes(terms=MS_TERMS, tail_nodes=MS_TAIL_NODES, tail_level=MS_TAIL
     return m.astype(complex), w.astype(complex)
 
 
-def _g_branch(q, temperature, sgn):
-    """``g_tilde`` on the branch ``sgn`` (+1: the upper one, continued below the axis)."""
-    two_pi_t = 2.0 * jnp.pi * temperature
-    return -digamma_pair(-1j * q * sgn / two_pi_t) - 2.0 * jnp.log(two_pi_t)
-
-
 def k12_matsubara(r: PoleSum, t1, t2, omega, *, terms=MS_TERMS, tail_nodes=MS_TAIL_NODES, tail_level=MS_TAIL_LEVEL):
     """int dw R(w) [coth((w+Omega)/2T1) coth(w/2T2) - 1] by the Matsubara series above (any T1, T2 > 0).
 
@@ -159,14 +158,13 @@ def k12_matsubara(r: PoleSum, t1, t2, omega, *, terms=MS_TERMS, tail_nodes=MS_TA
     t1, t2 = jnp.where(swap, t2, t1), jnp.where(swap, t1, t2)
     near = jnp.abs(jnp.imag(poles)) < jnp.pi * jnp.minimum(t1, t2)
     sgn = jnp.where((jnp.imag(poles) >= 0) | near, 1.0, -1.0)  # the branch each pole is evaluated on
-    g_p = _g_branch(poles + omega, t1, sgn)  # (K,)
+    g_p = g_branch(poles + omega, t1, sgn)  # (K,)
     q = 2j * jnp.pi * t2 * jnp.asarray(m)  # (J,): i mu at the nodes (Im q > 0)
     # G1(i mu) (upper branch) and G1(-i mu) (lower) at every node from half as many digammas: on the
     # real m-axis G1(-i mu) = conj G1(i mu); the Plana nodes M -/+ iy mirror M +/- iy the same way
     n_real, n_v = terms + tail_nodes, len(_PLANA_Y)
-    two_pi_t1 = 2.0 * jnp.pi * t1
-    z = jnp.concatenate([-1j * (q[: n_real + n_v] + omega), 1j * (-q[n_real : n_real + n_v] + omega)]) / two_pi_t1
-    g = -digamma_pair(z) - 2.0 * jnp.log(two_pi_t1)
+    up, dn = q[: n_real + n_v] + omega, -q[n_real : n_real + n_v] + omega
+    g = g_branch(jnp.concatenate([up, dn]), t1, np.concatenate([np.ones(n_real + n_v), -np.ones(n_v)]))
     g_re, g_a, g_b = g[:n_real], g[n_real : n_real + n_v], g[n_real + n_v :]
     g_up = jnp.concatenate([g_re, g_a, jnp.conj(g_b)])[:, None]  # G1(i mu), upper branch
     g_dn = jnp.concatenate([jnp.conj(g_re), g_b, jnp.conj(g_a)])[:, None]  # G1(-i mu), lower branch

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import jaxqtm.oscillators as osc
+from benchmarks._common import drive_fixed, machine_from
 from jaxqtm.oscillators import _integrals as I
 from jaxqtm.oscillators._polesum import PoleSum
 
@@ -124,11 +125,6 @@ DRIVE = osc.Monochromatic([1.0, 0.7], [0.0, 1.1])
 def test_machine_noise_against_the_mpmath_points():
     # the six two-temperature points of the 30-digit reference (test_vs_mpmath), full machine;
     # TanhSinh is compared with the series in test_strategies
-    import sys
-
-    sys.path.insert(0, os.path.join(HERE, "..", "..", "benchmarks"))
-    from _common import drive_fixed, machine_from
-
     data = json.load(open(os.path.join(HERE, "data", "reference_values.json")))
     ours = {"D_PA": ("D_l", 0), "D_PB": ("D_l", 1), "D_P": ("D_P", None)}
     f = jax.jit(lambda m, d, w: osc.observables(m, d, w, noise=osc.MatsubaraSum(), throw=False))
