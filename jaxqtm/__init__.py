@@ -37,6 +37,8 @@ _apply_compilation_cache()
 
 from ._results import RESULTS as RESULTS  # noqa: E402  (after the precision switch)
 from ._results import ResultError as ResultError  # noqa: E402
+from ._results import codes as result_codes  # noqa: E402  (integer codes of a RESULTS item)
+from ._results import name_of as result_name  # noqa: E402  (name of an integer code)
 
 __version__ = "0.1.0"
 
@@ -59,6 +61,8 @@ def __dir__():
 __all__ = [
     "RESULTS",
     "ResultError",
+    "result_codes",
+    "result_name",
     "coherence",
     "fcs",
     "lindblad",

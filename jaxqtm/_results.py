@@ -32,7 +32,7 @@ class RESULTS(eqxi.Enumeration):
     successful = ""
     invalid_parameters = (
         "A parameter is outside its allowed range (T <= 0, negative rate or coupling, resonant "
-        "frequencies, ...); the point's numbers are NaN."
+        "frequencies, nearly coincident response poles, ...); the point's numbers are NaN."
     )
     nonfinite = "The result is not finite (NaN or inf)."
     not_stationary = "Steady-state residual above the solver's tolerance (rtol)."
@@ -51,6 +51,11 @@ class RESULTS(eqxi.Enumeration):
     not_unique = (
         "The steady state is not unique (decoupled subspaces or a conserved quantity besides the "
         "trace): the relative spectral gap is below gap_tol."
+    )
+    ill_conditioned = (
+        "Cancellation in a pole-residue sum leaves an estimated relative error above its tolerance "
+        "(a result exponentially small against its terms, e.g. T and Omega far below the oscillator "
+        "frequencies); for the noise, noise=TanhSinh() integrates without it."
     )
 
 
@@ -75,6 +80,21 @@ def first_failure(*pairs) -> RESULTS:
     for failed, code in reversed(pairs):
         out = jnp.where(failed, codes(code), out)
     return from_codes(out)
+
+
+def nan_where_invalid(result, tree):
+    """``tree`` with every inexact array leaf NaN where ``result`` is ``invalid_parameters``
+    (broadcast over each leaf's leading axes): a point computed from parameters outside their
+    range carries no numbers, only its flag."""
+    bad = codes(result) == codes(RESULTS.invalid_parameters)
+
+    def mask(x):
+        if not (eqx.is_array(x) and jnp.issubdtype(x.dtype, jnp.inexact)):
+            return x
+        b = jnp.reshape(bad, bad.shape + (1,) * (x.ndim - bad.ndim)) if x.ndim >= bad.ndim else bad
+        return jnp.where(b, jnp.asarray(jnp.nan, x.dtype), x)
+
+    return jax.tree_util.tree_map(mask, tree)
 
 
 def combine(*results) -> RESULTS:
@@ -174,5 +194,6 @@ __all__ = [
     "is_successful",
     "message",
     "name_of",
+    "nan_where_invalid",
     "result_items",
 ]

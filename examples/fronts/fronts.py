@@ -3,8 +3,10 @@
     python -m examples.fronts --out DIR [--quick] [--parts heat,heat_q,work,rotor]
                                     [--steps N] [--restarts R] [--points K] [--checkpoint-dir D]
 
-(progress is printed per segment; with ``--checkpoint-dir`` every front writes ``<name>.npz/.json``
-after each segment and a rerun resumes from it.)
+(progress is printed per segment; with ``--checkpoint-dir`` every front writes ``<name>.npz`` (one
+file, replaced atomically; ``<name>.json`` is a readable copy of its metadata) after each segment and
+a rerun resumes from it -- also a finished run, which then returns the identical fronts. A bad argument
+or an unusable directory gives one ``error:`` line and exit status 2.)
 
 - ``heat``: heat engine (eta, -P), joint vs independent configuration (slides 000, gamma2 = 0.1),
   with the Pietzonka--Seifert ratio along the fronts;
@@ -21,7 +23,6 @@ final points. ``--quick`` (CI) runs the heat-engine (eta, -P) pair only, with fe
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -43,6 +44,7 @@ from jaxqtm.optimize import (
 )
 from jaxqtm.plot import save_figure
 
+from .._cli import count, figure_parser, make_output_dir, subset
 from . import problems as pr
 
 PARTS = ("heat", "heat_q", "work", "rotor")
@@ -195,7 +197,7 @@ def heat_fronts(out, quick, log, record, *, steps, restarts, points, which=("eff
                 hv_ref = [0.0, 60.0]
             name = f"heat_{'eta' if obj == 'efficiency' else 'QP'}_{conf}"
             t0 = time.perf_counter()
-            coarse = None
+            coarse, init = None, None
             if obj == "efficiency":
                 # adaptive thresholds: a coarse pass (half the steps, same compiled program) over
                 # (0, eta_C) finds the attained end points (max power, max efficiency); the
@@ -221,10 +223,16 @@ def heat_fronts(out, quick, log, record, *, steps, restarts, points, which=("eff
                     steps=max(st // 2, 1),
                 )
                 cok = cres.ok & (cres.aux["P"] < 0)
-                eps = refine_thresholds(cres.F, pts, index=0, ok=cok)
-                # warm start from the coarse points: random starts under a tight threshold are pushed
-                # by the penalty into low-power basins (seen: 5 front points, HV 0.0084 < coarse 0.0108)
-                init = warm_start(cres.params, cres.F, eps, rs, index=0, ok=cok)
+                try:
+                    refined = refine_thresholds(cres.F, pts, index=0, ok=cok)
+                    # warm start from the coarse points: random starts under a tight threshold are pushed
+                    # by the penalty into low-power basins (seen: 5 front points, HV 0.0084 < coarse 0.0108)
+                    init = warm_start(cres.params, cres.F, refined, rs, index=0, ok=cok)
+                    eps = refined
+                except ValueError as e:  # no engine or a one-point coarse front (few steps): nothing to spread
+                    log(f"  {name}: {e}; the reported pass keeps the a-priori thresholds and random starts")
+                    coarse["fallback"] = str(e)
+                    init = None
             log(f"{name}: {pts} thresholds x {rs} restarts x {st} steps")
             # warm-started points only need polishing: a 5x smaller learning rate keeps each in the
             # coarse basin (at the coarse lr 5e-2 the max-power end drifted: HV 0.01045 < coarse 0.01085)
@@ -237,8 +245,8 @@ def heat_fronts(out, quick, log, record, *, steps, restarts, points, which=("eff
                 hv_ref=hv_ref,
                 log=log,
                 checkpoint=_ckpt(checkpoint_dir, name),
-                init_params=init if coarse is not None else None,
-                lr=1e-2 if coarse is not None else 5e-2,
+                init_params=init,
+                lr=1e-2 if init is not None else 5e-2,
             )
             if coarse is not None:
                 # the refined pass restarts the learning-rate schedule, so its extreme points can end
@@ -264,7 +272,10 @@ def heat_fronts(out, quick, log, record, *, steps, restarts, points, which=("eff
             aux = {k: v[eng] for k, v in aux.items()}
             order = np.argsort(aux["eta"] if obj == "efficiency" else aux["Q_P"])
             aux = {k: v[order] for k, v in aux.items()}
-            if obj == "efficiency":
+            if not eng.any():  # (a very short run): nothing to summarise, the npz holds every point
+                log(f"  {name}: no engine (P < 0) on the front")
+                summary[conf] = dict(n_front_engines=0)
+            elif obj == "efficiency":
                 axes[0].plot(eta_all / eta_c, P_all, ".", color=color, alpha=0.25, ms=3)
                 axes[0].plot(aux["eta"] / eta_c, -aux["P"], "o-", color=color, label=conf)
                 axes[1].plot(aux["eta"] / eta_c, aux["pietzonka_seifert"], "o-", color=color, label=conf)
@@ -357,7 +368,9 @@ def work_fronts(out, quick, log, record, *, steps, restarts, points, checkpoint_
                 n_points_Q_below_2=int(np.sum(aux["Q_PA"] < 2)),
                 n_points_Q_below_V=int(np.sum(aux["Q_PA"] < aux["V_PA"])),
                 Omega_range=[float(np.min(aux["Omega"])), float(np.max(aux["Omega"]))],
-            ),
+            )
+            if len(F)
+            else dict(n_front_points=0),  # (a very short run): nothing to summarise
         )
         log(
             f"  {name}: {len(F)} front points, HV {res.history['hv'][-1]:.4g}, max|g| {peak:.6f} "
@@ -385,13 +398,12 @@ def rotor_front(out, quick, log, record, *, steps, restarts, points):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m examples.fronts", description=__doc__.split("\n")[0])
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--quick", action="store_true", help="CI mode: heat-engine (eta, -P) fronts only, few steps")
-    ap.add_argument("--parts", default=None, help=f"comma-separated subset of {','.join(PARTS)}")
-    ap.add_argument("--steps", type=int, default=None)
-    ap.add_argument("--restarts", type=int, default=None)
-    ap.add_argument("--points", type=int, default=None, help="ε thresholds per front")
+    ap = figure_parser("python -m examples.fronts", __doc__.split("\n")[0])
+    ap.add_argument("--parts", type=subset(PARTS), default=None, help=f"comma-separated subset of {','.join(PARTS)}")
+    # defaults depend on --quick, so None means "not given" (an explicit 0 is an argparse error)
+    ap.add_argument("--steps", type=count(1), default=None)
+    ap.add_argument("--restarts", type=count(1), default=None)
+    ap.add_argument("--points", type=count(2), default=None, help="ε thresholds per front")
     ap.add_argument(
         "--checkpoint-dir",
         default=None,
@@ -399,21 +411,12 @@ def main(argv=None) -> int:
         "that is interrupted resumes where it stopped, with an identical result)",
     )
     a = ap.parse_args(argv)
-    parts = ("heat",) if a.quick else PARTS
-    if a.parts:
-        parts = tuple(p.strip() for p in a.parts.split(","))
-        bad = [p for p in parts if p not in PARTS]
-        if bad:
-            ap.error(f"--parts: unknown {bad}; allowed {list(PARTS)}")
-    steps = a.steps or (60 if a.quick else 600)
-    restarts = a.restarts or (2 if a.quick else 8)  # 4 restarts left the heat-engine fronts 8 % below (HV)
-    points = a.points or (4 if a.quick else 12)
-    for nm, v in (("--steps", steps), ("--restarts", restarts), ("--points", points)):
-        if v < 1 or (nm == "--points" and v < 2):
-            ap.error(f"{nm} must be >= {2 if nm == '--points' else 1}, got {v}")
-    os.makedirs(a.out, exist_ok=True)
-    if a.checkpoint_dir:
-        os.makedirs(a.checkpoint_dir, exist_ok=True)
+    if a.checkpoint_dir and (problem := make_output_dir(a.checkpoint_dir)):
+        ap.error(f"argument --checkpoint-dir: {problem}")
+    parts = tuple(a.parts) if a.parts else (("heat",) if a.quick else PARTS)
+    steps = a.steps if a.steps is not None else (60 if a.quick else 600)
+    restarts = a.restarts if a.restarts is not None else (2 if a.quick else 8)  # 4 left the heat fronts 8 % low (HV)
+    points = a.points if a.points is not None else (4 if a.quick else 12)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -432,6 +435,21 @@ def main(argv=None) -> int:
         optax_version=optax.__version__,
         platform=platform.platform(),
     )
+    try:
+        _run_parts(a, parts, log, record, steps, restarts, points)
+    except ValueError as e:
+        if not str(e).startswith("checkpoint "):
+            raise
+        # a checkpoint of other settings, or a damaged one: named in one line (delete it or use another dir)
+        ap.error(f"--checkpoint-dir {a.checkpoint_dir}: {e}")
+    record["total_s"] = time.perf_counter() - t_start
+    with open(os.path.join(a.out, "fronts.json"), "w") as f:
+        json.dump(record, f, indent=1, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
+    log(f"fronts.json written ({record['total_s']:.1f} s)")
+    return 0
+
+
+def _run_parts(a, parts, log, record, steps, restarts, points):
     if "heat" in parts or "heat_q" in parts:
         which = tuple(o for o, p in (("efficiency", "heat"), ("Q_P", "heat_q")) if p in parts)
         heat_fronts(
@@ -451,12 +469,15 @@ def main(argv=None) -> int:
         )
     if "rotor" in parts:
         # each rotor gradient: two global-ME steady states with implicit adjoints (L = 32 or 40)
-        rotor_front(a.out, a.quick, log, record, steps=a.steps or 60, restarts=a.restarts or 2, points=a.points or 5)
-    record["total_s"] = time.perf_counter() - t_start
-    with open(os.path.join(a.out, "fronts.json"), "w") as f:
-        json.dump(record, f, indent=1, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
-    log(f"fronts.json written ({record['total_s']:.1f} s)")
-    return 0
+        rotor_front(
+            a.out,
+            a.quick,
+            log,
+            record,
+            steps=60 if a.steps is None else a.steps,
+            restarts=2 if a.restarts is None else a.restarts,
+            points=5 if a.points is None else a.points,
+        )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Objective functions of the seeds' Pareto problems (pure JAX, differentiable, one parameter point).
 
-Each builder returns a :class:`Problem`: ``objective(raw) -> (F, ok, aux)`` with every objective to
-be minimised and the physical quantities in ``aux``, ``report(raw) -> dict`` of the physical
+Each builder returns a :class:`Problem`: ``objective(raw) -> (F, result, aux)`` with every objective to
+be minimised, the observables' :class:`jaxqtm.RESULTS` item as ``ok`` (so a front run reports each
+point's exact failure code) and the physical quantities in ``aux``, ``report(raw) -> dict`` of the physical
 quantities at a point, ``init(key)`` and a JSON description. Objectives and their physical meaning:
 
 - :func:`heat_engine` (slides 000): ``("power", "efficiency")`` -> F = (P, -eta_ext), or
@@ -116,17 +117,17 @@ def heat_engine(
     om = Bounded(omega_range[0], omega_range[1], True, "omega_range")
     wf = MonochromaticWaveform(2, g_max, om) if monochromatic else FourierWaveform(harmonics, 2, g_max, om)
 
-    def quantities(raw):
-        o = osc.observables(machine, wf.drive(raw), wf.omega(raw), noise=osc.MatsubaraSum(), throw=False)
-        return _heat_quantities(o, machine.T1, machine.T2)
+    def observe(raw):
+        return osc.observables(machine, wf.drive(raw), wf.omega(raw), noise=osc.MatsubaraSum(), throw=False)
 
     def objective(raw):
-        q = quantities(raw)
+        o = observe(raw)
+        q = _heat_quantities(o, machine.T1, machine.T2)
         second = -q["eta_ext"] if objectives[1] == "efficiency" else q["Q_P"]
-        return jnp.stack([q["P"], second]), q["status"] == 0, {**q, "Omega": wf.omega(raw)}
+        return jnp.stack([q["P"], second]), o.result, {**q, "Omega": wf.omega(raw)}
 
     def report(raw):
-        q = quantities(raw)
+        q = _heat_quantities(observe(raw), machine.T1, machine.T2)
         return {**q, "Omega": wf.omega(raw)}
 
     desc = dict(
@@ -183,8 +184,10 @@ def work_to_work(
         else FourierWaveform(harmonics, 2, g_max, om)
     )
 
-    def quantities(raw):
-        o = osc.observables(machine, wf.drive(raw), wf.omega(raw), noise=osc.ExactIsothermal(), throw=False)
+    def observe(raw):
+        return osc.observables(machine, wf.drive(raw), wf.omega(raw), noise=osc.ExactIsothermal(), throw=False)
+
+    def quantities(o):
         return dict(
             P_A=o.P_l[0],
             P_B=o.P_l[1],
@@ -200,12 +203,13 @@ def work_to_work(
         )
 
     def objective(raw):
-        q = quantities(raw)
+        o = observe(raw)
+        q = quantities(o)
         F = jnp.stack([q[k] for k in objectives])
-        return F, q["status"] == 0, {**q, "Omega": wf.omega(raw)}
+        return F, o.result, {**q, "Omega": wf.omega(raw)}
 
     def report(raw):
-        return {**quantities(raw), "Omega": wf.omega(raw)}
+        return {**quantities(observe(raw)), "Omega": wf.omega(raw)}
 
     desc = dict(
         problem="work_to_work",

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from .._cli import figure_parser, subset
 from ._captions import CAPTIONS
 
 UNITS = ("001", "001-appendix", "004")
@@ -485,25 +486,21 @@ def _finish(out, quick, only, timings, attempts, log):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(
-        prog="python -m examples.gallery",
-        description="Regenerate the figures of seeds 001 "
-        "(figs. 2-10) and 004 (figs. 2-8) into a gallery with the printed captions.",
+    p = figure_parser(
+        "python -m examples.gallery",
+        "Regenerate the figures of seeds 001 (figs. 2-10) and 004 (figs. 2-8) into a gallery with the "
+        "printed captions.",
+        out_default="results/gallery",
     )
-    p.add_argument("--out", default="results/gallery")
-    p.add_argument("--quick", action="store_true", help="coarse grids for CI")
-    p.add_argument("--only", default=None, help=f"comma-separated subset of {','.join(UNITS)}")
+    p.add_argument("--only", type=subset(UNITS), default=None, help=f"comma-separated subset of {','.join(UNITS)}")
     p.add_argument("--in-process", action="store_true", help="do not start a fresh process per unit")
     p.add_argument("--no-page", action="store_true", help=argparse.SUPPRESS)
-    a = p.parse_args(argv)
-    only = a.only.split(",") if a.only else None
+    a = p.parse_args(argv)  # creates --out
     if a.no_page:  # worker mode of the isolated runner: figures only
-        for unit in only or UNITS:
-            if unit not in UNITS:
-                raise ValueError(f"--only must name units from {UNITS}, got {unit!r}")
+        for unit in a.only or UNITS:
             _run_unit(unit, a.out, a.quick, lambda m: print(m, flush=True))
         return 0
-    reproduce(a.out, quick=a.quick, only=only, isolate=not a.in_process)
+    reproduce(a.out, quick=a.quick, only=a.only, isolate=not a.in_process)
     return 0
 
 

@@ -10,12 +10,13 @@ each claim).  Model: the talk's all-to-all family (``all_to_all``), omega1 = 1 s
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
 
 import numpy as np
+
+from .._cli import figure_parser
 
 
 def _setup():
@@ -280,16 +281,12 @@ DEFAULTS = {
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m examples.seed002.figures", description=__doc__.splitlines()[0])
-    ap.add_argument("--out", required=True, help="output directory")
-    ap.add_argument("--quick", action="store_true", help="fewer points (CI, < 60 s)")
-    args = ap.parse_args(argv)
+    args = figure_parser("python -m examples.seed002.figures", (__doc__ or "").partition("\n")[0]).parse_args(argv)
     # Synchronous CPU dispatch: on busy 2-core machines asynchronous dispatch of many chunk
     # executions was seen to wedge (block_until_ready never returning).
     import jax
 
     jax.config.update("jax_cpu_enable_async_dispatch", False)
-    os.makedirs(args.out, exist_ok=True)
     plt = _setup()
     p = json.loads(json.dumps(DEFAULTS))
     p["quick"] = bool(args.quick)

@@ -32,13 +32,16 @@ import numpy as np
 
 import jaxqtm  # noqa: F401
 from jaxqtm import coherence as co
-from jaxqtm.plot import figure_script, save_figure
+from jaxqtm.plot import save_figure
+
+from .._cli import figure_parser, pyplot
 
 PARAMS = dict(omega=1.0, gamma=0.7, beta=0.5)
 
 
 def main(argv=None):
-    args, plt = figure_script(argv, __doc__, prog="python -m examples.seed003.coherence_figures")
+    args = figure_parser("python -m examples.seed003.coherence_figures", __doc__).parse_args(argv)  # creates --out
+    plt = pyplot()
 
     t0 = time.time()
     ns = [1, 4, 16, 64] if args.quick else [1, 2, 4, 8, 16, 32, 64, 128, 256]

@@ -19,7 +19,9 @@ import numpy as np
 
 import jaxqtm  # noqa: F401
 from jaxqtm import fcs, rotor
-from jaxqtm.plot import figure_script, save_figure
+from jaxqtm.plot import save_figure
+
+from .._cli import figure_parser, pyplot
 
 MASER = dict(beta_h=0.01, beta_c=1.0, gamma_h=0.01, gamma_c=0.1, omega_h=4.0, omega_c=1.0)
 ROTOR = dict(beta1=0.1, beta_r=0.09, b1=4.0, b2=10.0, g=1.0, chi=0.0, lam=0.1, gamma=5e-5, inertia=1.0)
@@ -30,7 +32,8 @@ def maser_q(eps):
 
 
 def main(argv=None):
-    args, plt = figure_script(argv, __doc__, prog="python -m examples.seed003.fcs_figures")
+    args = figure_parser("python -m examples.seed003.fcs_figures", __doc__).parse_args(argv)  # creates --out
+    plt = pyplot()
 
     t0 = time.time()
     eps = np.geomspace(0.005, 2.0, 12 if args.quick else 60)

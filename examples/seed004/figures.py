@@ -10,7 +10,6 @@ truncations (CI smoke run, < 60 s).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
@@ -18,6 +17,8 @@ import time
 import numpy as np
 
 from jaxqtm.plot import save_figure
+
+from .._cli import figure_parser, subset
 
 FIG2 = dict(b1=4.0, b2=10.0, beta1=0.1, beta_r=0.09, g=1.0, chi=0.0, lam=0.1, gamma=5e-5, inertia=1.0)
 FIG4 = dict(FIG2, g=0.5)
@@ -259,17 +260,16 @@ def fig8(out, quick, log, record):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m examples.seed004.figures", description=__doc__.splitlines()[0])
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--figs", default="2,4,6,8", help="subset: 2 (figs 2-3), 4 (4-5), 6 (6-7), 8")
-    args = ap.parse_args(argv)
+    ap = figure_parser("python -m examples.seed004.figures", (__doc__ or "").partition("\n")[0])
+    ap.add_argument(
+        "--figs", type=subset(("2", "4", "6", "8")), default="2,4,6,8", help="subset: 2 (figs 2-3), 4 (4-5), 6 (6-7), 8"
+    )
+    args = ap.parse_args(argv)  # creates --out
     import matplotlib
 
     matplotlib.use("Agg")
     import jaxqtm  # noqa: F401  (float64)
 
-    os.makedirs(args.out, exist_ok=True)
     start = time.perf_counter()
 
     def log(msg):
@@ -277,7 +277,7 @@ def main(argv=None):
 
     record: dict = {"quick": args.quick}
     data: dict = {}
-    chosen = {int(v) for v in args.figs.split(",")}
+    chosen = {int(v) for v in args.figs}
     for key, fn in ((2, fig2_fig3), (4, fig4_fig5), (6, fig6_fig7), (8, fig8)):
         if key in chosen:
             data.update(fn(args.out, args.quick, log, record))

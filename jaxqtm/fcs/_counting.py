@@ -47,7 +47,7 @@ import jax
 import jax.numpy as jnp
 
 from .._checks import check_int, check_type
-from .._results import RESULTS, AbstractResult, combine, finish, first_failure
+from .._results import RESULTS, AbstractResult, combine, finish, first_failure, nan_where_invalid
 from ..lindblad import AbstractSpace, AbstractSteadySolver, AutoSolver, AutoSpace, LindbladModel, sector_generator
 from ..lindblad._generator import left_right_sector, liouville_operator
 from ..lindblad._linsolve import bordered_lu, resolve_solver
@@ -229,7 +229,7 @@ def _kernel(model, currents, q, order, solver, reason):
     st = diagnose(model, op, rho, solver, info=info, gap=gap, reason=reason)
     finite = jnp.all(jnp.isfinite(cums)) & jnp.all(jnp.isfinite(noise))
     result = combine(st.result, first_failure((~finite, RESULTS.nonfinite)))
-    return CountingStatistics(cums[:, 0], noise, cums, st.rho, st.residual, result)
+    return nan_where_invalid(result, CountingStatistics(cums[:, 0], noise, cums, st.rho, st.residual, result))
 
 
 def _tilt_matrix(model, op, wops, op_mask):

@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._checks import check_square
-from .._numerics import expm, is_traced
+from .._numerics import expm, expm_in_range, is_traced
+from .._results import RESULTS, AbstractResult, finish, first_failure, nan_where_invalid
 from ._generator import sector_generator
 from ._model import LindbladModel
 from ._sector import sector_pairs
 from ._space import AbstractSpace, AutoSpace, space_charges
 from ._sparse import from_work_blocks, use_block_basis
 
+# ||L dt|| up to 2^127 ~ 1.7e38 (skipped squarings cost a scalar test each); longer steps flagged
+_MAX_SQUARINGS = 128
+# |tr rho(t) - tr rho0| above this flags the trajectory (propagators keep it at round-off)
+_TRACE_ATOL = 1e-8
 
-class Evolution(eqx.Module):
+
+class Evolution(AbstractResult):
     """States along a trajectory: ``rho[k]`` at ``ts[k]`` (computational basis);
-    ``vector[k]`` the sector vectors (working basis)."""
+    ``vector[k]`` the sector vectors (working basis).
+
+    Diagnostics: ``trace_error`` = max_k |tr rho[k] - tr rho0|, ``hermiticity`` =
+    max_k max |rho[k] - rho[k]^dag|; ``result`` is ``invalid_parameters`` (the model's
+    traced range conditions), ``nonfinite``, ``not_converged`` (a step with ||L dt|| beyond
+    2^127, where the propagator cannot be formed) or ``not_normalised``
+    (``trace_error > 1e-8``)."""
 
     ts: jax.Array
     rho: jax.Array
     vector: jax.Array
+    trace_error: jax.Array
+    hermiticity: jax.Array
+    result: RESULTS
 
 
-def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()):
+def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace(), throw: bool = True) -> Evolution:
     """Solve ``d rho/dt = L rho`` exactly on the grid ``ts`` (``ts[0]`` = initial time).
 
     Uses the propagator ``expm(M dt)`` of the sector generator (one matrix
@@ -34,6 +48,11 @@ def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()
     differentiable).  With a charge sector (the default for models with charges)
     ``rho0`` must lie in the ``k = 0`` sector (e.g. any state diagonal in the
     computational basis); otherwise pass ``space=FullSpace()``.
+
+    The propagator keeps the trace exactly (``expm(..., left_invariant=)``: the trace
+    functional is restored after every squaring), so steps up to ||L dt|| ~ 1e38 stay
+    normalised to round-off.  ``throw``: raise on a failed trajectory (see
+    :class:`Evolution`), or with ``False`` return it flagged.
     """
     n = model.n
     check_square(rho0, "rho0", n)
@@ -53,6 +72,11 @@ def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()
         raise ValueError("ts must be a 1-d array of times")
     x0 = rw[a, b]
     mat = sector_generator(model, q).total()
+    tvec = np.asarray(a == b, float)  # trace functional on sector vectors
+
+    def propagator(m):
+        return expm(m, max_squarings=_MAX_SQUARINGS, left_invariant=tvec)
+
     dts = jnp.diff(ts_arr)
     uniform = False
     if not is_traced(dts) and dts.size > 0:
@@ -60,10 +84,12 @@ def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()
         if np.any(d < 0):
             raise ValueError("ts must be non-decreasing")
         uniform = bool(np.allclose(d, d[0], rtol=1e-12, atol=0))
+    in_range = jnp.asarray(True)
     if dts.size == 0:
         xs = x0[None]
     elif uniform:
-        prop = expm(mat * dts[0])
+        prop = propagator(mat * dts[0])
+        in_range = expm_in_range(mat * dts[0], max_squarings=_MAX_SQUARINGS)
 
         def uniform_step(x, _):
             y = prop @ x
@@ -74,11 +100,12 @@ def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()
     else:
 
         def step(x, dt):
-            y = expm(mat * dt) @ x
+            y = propagator(mat * dt) @ x
             return y, y
 
         _, xs = jax.lax.scan(step, x0, dts)
         xs = jnp.concatenate([x0[None], xs])
+        in_range = jnp.all(expm_in_range(mat * jnp.max(dts), max_squarings=_MAX_SQUARINGS))
 
     from_work = model.from_work
     if q and q == model.charges and use_block_basis(model):
@@ -87,4 +114,16 @@ def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()
     def to_rho(x):
         return from_work(jnp.zeros((n, n), x.dtype).at[a, b].set(x))
 
-    return Evolution(ts_arr, jax.vmap(to_rho)(xs), xs)
+    rhos = jax.vmap(to_rho)(xs)
+    traces = xs @ tvec.astype(xs.dtype)
+    trace_error = jnp.max(jnp.abs(traces - traces[0]))
+    herm = jnp.max(jnp.abs(rhos - jnp.conj(jnp.swapaxes(rhos, -1, -2))))
+    result = first_failure(
+        (~model.is_valid(), RESULTS.invalid_parameters),
+        (~jnp.all(jnp.isfinite(xs)), RESULTS.nonfinite),
+        (~in_range, RESULTS.not_converged),
+        (~(trace_error <= _TRACE_ATOL), RESULTS.not_normalised),
+    )
+    rhos, xs = nan_where_invalid(result, (rhos, xs))
+    out = Evolution(ts_arr, rhos, xs, trace_error, herm, result)
+    return finish(out, throw=throw, what="lindblad.evolve")

@@ -9,7 +9,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_finite, check_positive, check_square, check_type
+from .._checks import (
+    as_real,
+    bounds_hold,
+    check_bounds,
+    check_finite,
+    check_positive,
+    check_square,
+    check_type,
+    hermitian_holds,
+    positive,
+)
+from .._numerics import is_traced
 from ._blocks import block_eigh
 from ._model import (
     _CDTYPE,
@@ -113,10 +124,14 @@ def global_model(
     _check_conserved(h, q)
     if len(baths) == 0 and len(local_ops) == 0:
         raise ValueError("baths is empty and there are no local_ops: nothing dissipates")
-    bath_ops, betas, sds, names, bshifts = [], [], [], [], []
+    bath_ops, betas, sds, names, bshifts, valid_terms = [], [], [], [], [], []
     for b_idx, bath in enumerate(baths):
         check_type(bath, f"baths[{b_idx}]", Bath, "jaxqtm.lindblad.Bath")
         check_positive(bath.beta, f"baths[{b_idx}].beta")
+        check_type(bath.spectral_density, f"baths[{b_idx}].spectral_density", AbstractSpectralDensity)
+        sd_bounds = bath.spectral_density.bounds(f"baths[{b_idx}].spectral_density")
+        check_bounds(sd_bounds)
+        valid_terms += [positive(f"baths[{b_idx}].beta", bath.beta), *sd_bounds]
         if len(bath.ops) == 0:
             raise ValueError(f"baths[{b_idx}].ops is empty")
         for k, o in enumerate(bath.ops):
@@ -156,7 +171,7 @@ def global_model(
             ops.append(_conjugate_block(v, c, q, lshifts[k]))
         else:
             ops.append(vd @ c @ v)
-        rates.append(jnp.asarray(r, jnp.float64))
+        rates.append(as_real(f"local_rates[{k}]")(r))
         clusters.append(None)
         channels.append(str(local_channels[k]))
     return LindbladModel(
@@ -170,6 +185,7 @@ def global_model(
         charges=q,
         dims=_check_dims(dims if dims is not None else auto_dims, n),
         shifts=tuple(bshifts) + lshifts if q else (None,) * len(ops),
+        valid=bounds_hold(valid_terms) & (hermitian_holds(h) if is_traced(h) else True),
     )
 
 

@@ -28,7 +28,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_finite, check_hermitian, check_positive, check_square
+from .._checks import (
+    as_real,
+    bounds_hold,
+    check_finite,
+    check_hermitian,
+    check_positive,
+    check_square,
+    hermitian_holds,
+    nonnegative,
+)
 from .._numerics import is_traced
 from ._sector import normalize_charges
 
@@ -63,6 +72,15 @@ class LindbladModel(eqx.Module):
     patterns: tuple = eqx.field(static=True, default=())
     # static pattern of the no-jump generator -iH - K/2 (concrete, sparse local models)
     no_jump_pattern: Pattern | None = eqx.field(static=True, default=None)
+    # traced validity of the parameters the builder could not check in Python (rates >= 0,
+    # beta > 0, spectral-density ranges under jit/vmap): False flags every result computed
+    # from the model as RESULTS.invalid_parameters (None = built from concrete, checked values)
+    valid: jax.Array | None = None
+
+    def is_valid(self) -> jax.Array:
+        """Boolean scalar: the builder's range conditions hold and every rate is finite, >= 0."""
+        ok = jnp.asarray(True) if self.valid is None else jnp.asarray(self.valid)
+        return ok & bounds_hold([nonnegative("rates", r) for r in self.rates])
 
     @property
     def sparse_ready(self) -> bool:
@@ -218,6 +236,8 @@ def _prep_h(h):
     if _is_qobj(h):
         h = _qobj_to_array(h)
     check_square(h, "h")
+    if np.shape(h)[0] < 1:
+        raise ValueError("h must be at least 1 x 1; got shape (0, 0)")
     check_finite(h, "h")
     check_hermitian(h, "h")
     return jnp.asarray(h, _CDTYPE)
@@ -314,7 +334,7 @@ def lindblad_model(
         # operators (e.g. X^dag X of fixed Pauli/shift matrices), which takes minutes
         # for n ~ 200 inside jit; it is the identity otherwise.
         ops=tuple(jax.lax.optimization_barrier(jnp.asarray(c, _CDTYPE)) for c in ops),
-        rates=tuple(jnp.asarray(r, jnp.float64) for r in rates),
+        rates=tuple(as_real(f"rates[{k}]")(r) for k, r in enumerate(rates)),
         clusters=(None,) * kk,
         channels=tuple(str(c) for c in channels),
         charges=q,
@@ -323,6 +343,8 @@ def lindblad_model(
         heat_energy=heat_energy,
         patterns=tuple(sparsity_pattern(c) for c in ops),
         no_jump_pattern=_no_jump_pattern(h, ops),
+        # a traced h skipped the boundary's Hermiticity check: the same rule, traced
+        valid=hermitian_holds(h) if is_traced(h) else None,
     )
 
 

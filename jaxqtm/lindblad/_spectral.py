@@ -6,6 +6,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
+from .._checks import Bound, nonnegative, positive
+
 
 class AbstractSpectralDensity(eqx.Module):
     """A bath spectral density ``J(w)``, extended to ``w < 0`` as an odd function.
@@ -16,6 +18,11 @@ class AbstractSpectralDensity(eqx.Module):
 
     def over_omega(self, w):
         raise NotImplementedError
+
+    def bounds(self, name: str = "spectral_density") -> list[Bound]:
+        """Allowed parameter ranges (checked concretely by :func:`global_model`, traced in the
+        model's validity flag)."""
+        return []
 
     def __call__(self, w):
         return w * self.over_omega(w)
@@ -30,6 +37,10 @@ class OhmicCutoff(AbstractSpectralDensity):
     def over_omega(self, w):
         return self.strength * self.cutoff**2 / (w**2 + self.cutoff**2)
 
+    def bounds(self, name="spectral_density"):
+        # strength 0 is a decoupled bath (zero rates, allowed); a negative one flips every rate
+        return [nonnegative(f"{name}.strength", self.strength), positive(f"{name}.cutoff", self.cutoff)]
+
 
 class OhmicExponential(AbstractSpectralDensity):
     """``J(w) = strength * w * exp(-|w| / cutoff)``."""
@@ -39,6 +50,9 @@ class OhmicExponential(AbstractSpectralDensity):
 
     def over_omega(self, w):
         return self.strength * jnp.exp(-jnp.abs(w) / self.cutoff)
+
+    def bounds(self, name="spectral_density"):
+        return [nonnegative(f"{name}.strength", self.strength), positive(f"{name}.cutoff", self.cutoff)]
 
 
 def _x_over_one_minus_exp(x):

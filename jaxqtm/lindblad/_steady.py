@@ -17,7 +17,7 @@ import jax.numpy as jnp
 
 from .._checks import check_type
 from .._numerics import after  # serialises LAPACK calls (jaxlib 0.10.2 CPU deadlock)
-from .._results import RESULTS, AbstractResult, finish, first_failure
+from .._results import RESULTS, AbstractResult, finish, first_failure, nan_where_invalid
 from ._blocks import block_eigvalsh
 from ._generator import LiouvilleOperator, liouville_operator, trace_vector  # noqa: F401 (re-export)
 from ._linsolve import AbstractSteadySolver, AutoSolver, SolveInfo, resolve_solver
@@ -142,6 +142,7 @@ def diagnose(
     gap = jnp.asarray(jnp.inf) if gap is None else gap
     bad = residual >= solver.rtol
     result = first_failure(
+        (~model.is_valid(), RESULTS.invalid_parameters),
         (~jnp.isfinite(residual) | ~jnp.all(jnp.isfinite(x)), RESULTS.nonfinite),
         (gap < solver.gap_tol, RESULTS.not_unique),
         (bad & info.stagnated, RESULTS.stagnated),
@@ -151,6 +152,7 @@ def diagnose(
         (min_eig <= -solver.atol, RESULTS.not_positive),
         (herm >= 10 * solver.atol, RESULTS.not_hermitian),
     )
+    rho, x = nan_where_invalid(result, (rho, x))  # no state from parameters outside their range
     return SteadyState(
         rho,
         x,

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._checks import check_finite, check_positive, check_square, check_state
 from .._numerics import after
 from ._blocks import block_eigvalsh
 from ._generator import _sector_terms, sector_generator
@@ -26,8 +27,13 @@ from ._steady import SteadyState, uses_sparse
 MODES = ("engine", "refrigerator", "accelerator", "heater", "other")
 
 
-def _rho_of(state):
-    return state.rho if isinstance(state, SteadyState) else jnp.asarray(state, jnp.complex128)
+def _rho_of(state, model: LindbladModel, dtype=jnp.complex128):
+    """The density matrix of ``state`` (a :class:`SteadyState` or an array), checked at the
+    boundary when concrete (:func:`jaxqtm._checks.check_state`)."""
+    if isinstance(state, SteadyState):
+        return state.rho
+    check_state(state, "state", model.n)
+    return jnp.asarray(state, dtype)
 
 
 def channel_rates(
@@ -47,6 +53,9 @@ def channel_rates(
     operators ...); otherwise pass ``space=FullSpace()``.  ``generator``: a precomputed
     :func:`sector_generator` for the same charges (saves re-assembly).
     """
+    if observable is not None:
+        check_square(observable, "observable (energy)", model.n)
+        check_finite(observable, "observable (energy)")
     obs = model.hamiltonian if observable is None else observable
     table = channel_table(model, state, [obs], space=space, generator=generator)
     keys = ("hamiltonian",) + model.channel_names
@@ -61,7 +70,7 @@ def channel_table(model, state, observables, *, space: AbstractSpace = AutoSpace
     """
     # local terms act in n x n form at any size; only secular terms need the dense generator
     q = space_charges(space, model, dense=any(lab is not None for lab in model.clusters))
-    rho = _rho_of(state)
+    rho = _rho_of(state, model)
     obs = jnp.stack([jnp.asarray(o, jnp.complex128) for o in observables])
     return _channel_table_core(model, rho, obs, q, generator)
 
@@ -153,7 +162,7 @@ def dissipator_action(model: LindbladModel, state) -> dict:
     Local terms act in matrix form (``O(n^3)`` each, any size); secular terms through
     their dense full-space generator (``O(n^4)``: meant for small global models).
     """
-    return _dissipator_action(model, _rho_of(state))
+    return _dissipator_action(model, _rho_of(state, model))
 
 
 @eqx.filter_jit
@@ -191,7 +200,7 @@ def entropy_rate(model: LindbladModel, state, rel_tol: float = 1e-12):
     """
     # eigh of the state as given: a real state keeps the real-symmetric eigh, whose
     # derivative stays finite on degenerate spectra (the complex one's does not)
-    rho = state.rho if isinstance(state, SteadyState) else jnp.asarray(state)
+    rho = _rho_of(state, model, None)
     d = sum(dissipator_action(model, rho).values())
     return _entropy_rate(rho, d, rel_tol)
 
@@ -224,6 +233,8 @@ def _heat_of(dissipators: dict, e) -> dict:
 
 def _heat_energy(model, energy):
     if energy is not None:
+        check_square(energy, "energy", model.n)
+        check_finite(energy, "energy")
         return jnp.asarray(energy, jnp.complex128)
     return model.hamiltonian if model.heat_energy is None else model.heat_energy
 
@@ -237,12 +248,14 @@ def entropy_production(model: LindbladModel, state, betas, *, energy=None):
     steady state and is ``>= 0`` for thermal (detailed-balance) generators (Spohn's
     inequality); ``+inf`` for a state whose kernel the dissipator feeds.
     """
-    rho = state.rho if isinstance(state, SteadyState) else jnp.asarray(state)  # as entropy_rate
+    rho = _rho_of(state, model, None)  # dtype kept, as entropy_rate
     if not isinstance(betas, dict):
         betas = {c: betas for c in model.channel_names}
     missing = [c for c in model.channel_names if c not in betas]
     if missing:
         raise ValueError(f"betas has no inverse temperature for the channels {missing} of the model")
+    for c in model.channel_names:
+        check_positive(betas[c], f"betas[{c!r}]")
     d = dissipator_action(model, rho)
     heat = _heat_of(d, _heat_energy(model, energy))  # matrix_heat_flows, reusing d
     return _entropy_rate(rho, sum(d.values()), 1e-12) - sum(betas[c] * heat[c] for c in model.channel_names)
@@ -301,6 +314,8 @@ def ergotropy(rho, h, *, charges=None):
     quantum numbers conserved by both ``rho`` and ``h``; the spectra are then
     computed block by block (exact, much cheaper).
     """
+    check_square(h, "h")
+    check_square(rho, "rho", np.shape(h)[0])
     return chained_ergotropy(rho, h, charges=charges)
 
 

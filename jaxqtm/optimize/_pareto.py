@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -27,8 +28,10 @@ import numpy as np
 import optax
 from jaxtyping import Array
 
+from .._checks import check_finite, check_range
+from .._fingerprint import changed_parts, digest_arrays, fingerprint
 from .._progress import AbstractProgressMeter, TextProgressMeter, check_progress_meter, compile_event
-from .._results import is_result, is_successful, result_items
+from .._results import RESULTS, codes, from_codes, is_result, is_successful, result_items
 
 # ---------------------------------------------------------------------------
 # Pareto utilities (numpy, on concrete results)
@@ -233,11 +236,21 @@ def _bcast(x, n, k=None):
     return jnp.broadcast_to(x, shape) + jnp.zeros(shape)
 
 
+def _check_box(ideal, scale):
+    # a zero scale divides by zero in every step (all steps non-finite): rejected here
+    check_finite(ideal, "ideal")
+    check_range(scale, "scale", 0.0, None, lo_open=True)
+
+
 def chebyshev_grid(n: int, ideal, scale, *, rho=1e-3, tau=1e-3) -> Chebyshev:
     """``n`` Chebyshev scalarisations for two objectives, weight directions evenly spread in
-    angle (w = (cos a, sin a), a in [0, pi/2]); a batch of ``n`` front points."""
+    angle (w = (cos a, sin a), a in [0, pi/2]); a batch of ``n`` front points. ``ideal`` must be
+    finite, ``scale > 0``, ``rho >= 0``, ``tau > 0`` (else ``ValueError`` naming the entry)."""
     if n < 2:
         raise ValueError(f"n (front points) must be >= 2, got {n}")
+    _check_box(ideal, scale)
+    check_range(rho, "rho", 0.0, None)
+    check_range(tau, "tau", 0.0, None, lo_open=True)
     a = jnp.linspace(0.0, jnp.pi / 2, n)
     w = jnp.stack([jnp.cos(a), jnp.sin(a)], -1)
     # a weight exactly 0 ignores an objective: floor it so every point stays Pareto-optimal
@@ -246,21 +259,27 @@ def chebyshev_grid(n: int, ideal, scale, *, rho=1e-3, tau=1e-3) -> Chebyshev:
 
 
 def weighted_sum_grid(n: int, ideal, scale) -> WeightedSum:
-    """``n`` weighted sums for two objectives, w = (1 - t, t), t in [0, 1]."""
+    """``n`` weighted sums for two objectives, w = (1 - t, t), t in [0, 1] (finite ``ideal``,
+    ``scale > 0``)."""
     if n < 2:
         raise ValueError(f"n (front points) must be >= 2, got {n}")
+    _check_box(ideal, scale)
     t = jnp.linspace(0.0, 1.0, n)
     return WeightedSum(jnp.stack([1 - t, t], -1), _bcast(ideal, n, 2), _bcast(scale, n, 2))
 
 
 def epsilon_grid(eps_values, *, index: int, ideal, scale, mu=1e3) -> EpsilonConstraint:
     """ε-constraint scalarisations for two objectives: minimise F[index] subject to
-    F[1 - index] <= eps for each value in ``eps_values``."""
+    F[1 - index] <= eps for each value in ``eps_values`` (finite thresholds, finite ``ideal``,
+    ``scale > 0``, ``mu > 0``)."""
     e = jnp.asarray(eps_values, dtype=float)
     if e.ndim != 1 or e.shape[0] < 1:
         raise ValueError(f"eps_values must be a non-empty 1-D array, got shape {e.shape}")
+    check_finite(e, "eps_values")
     if index not in (0, 1):
         raise ValueError(f"index must be 0 or 1 for two objectives, got {index}")
+    _check_box(ideal, scale)
+    check_range(mu, "mu", 0.0, None, lo_open=True)
     n = e.shape[0]
     eps = jnp.zeros((n, 2)).at[:, 1 - index].set(e)
     return EpsilonConstraint(eps, jnp.full((n,), index), _bcast(ideal, n, 2), _bcast(scale, n, 2), _bcast(mu, n))
@@ -277,16 +296,24 @@ class FrontResult(eqx.Module):
     - ``params``: final parameters, pytree with leading axes (P, R).
     - ``F`` (P, R, k), ``ok`` (P, R): objectives and success flags of the final points;
       ``aux``: the objective's auxiliary outputs at the final points (leading axes (P, R)).
+    - ``codes`` (P, R): int32 :class:`jaxqtm.RESULTS` code of each final point (``ok`` is
+      ``codes == 0``; ``result`` gives them as a RESULTS item, like ``SweepResult``): the
+      objective's own code (its first failure) when it returns a RESULTS item or result object,
+      ``invalid_parameters`` when it returns a boolean ``ok = False``, ``nonfinite`` for a
+      non-finite F, ``not_converged`` when every optimiser step of the restart was non-finite
+      (the point never left its initial value).
     - ``scalar`` (P, R): scalarised objective (inf where not ok); ``best`` (P,): best restart.
     - ``front_mask`` (P, R): final points that are ok and non-dominated among all final points.
     - ``history``: dict of per-segment arrays: ``step``, ``wall_s`` (cumulative, excluding
-      compilation), ``hv`` (hypervolume of the ok points w.r.t. ``hv_ref``, if given).
+      compilation), ``hv`` (hypervolume of the ok points w.r.t. ``hv_ref``, if given); the
+      segments of an earlier run come from its checkpoint.
     - ``compile_s``: compilation time; ``config``: every setting needed to reproduce the run.
     """
 
     params: Any
     F: np.ndarray
     ok: np.ndarray
+    codes: np.ndarray
     aux: Any
     scalar: np.ndarray
     best: np.ndarray
@@ -294,6 +321,11 @@ class FrontResult(eqx.Module):
     history: dict
     compile_s: float
     config: dict
+
+    @property
+    def result(self) -> RESULTS:
+        """The per-point ``codes`` as a :class:`jaxqtm.RESULTS` item."""
+        return from_codes(self.codes)
 
     def front(self, with_aux: bool = False):
         """(F, params[, aux]) of the front points, sorted by the first objective."""
@@ -330,8 +362,28 @@ def _ok_of(ok):
     return jnp.asarray(ok, dtype=bool)
 
 
+_INVALID = int(RESULTS.invalid_parameters._value)  # pyright: ignore[reportAttributeAccessIssue]
+_NONFINITE = int(RESULTS.nonfinite._value)  # pyright: ignore[reportAttributeAccessIssue]
+_NOT_CONVERGED = int(RESULTS.not_converged._value)  # pyright: ignore[reportAttributeAccessIssue]
+
+
+def _code_of(ok):
+    """The RESULTS code of an objective's ``ok``: the first failure of its RESULTS items (in tree
+    order, along each item's axes), or ``invalid_parameters`` for a boolean ``False``."""
+    items = [ok] if is_result(ok) else result_items(ok)
+    if not items:
+        return jnp.where(jnp.all(_ok_of(ok)), 0, _INVALID).astype(jnp.int32)
+    code = jnp.zeros((), jnp.int32)
+    for r in items:
+        c = codes(r).astype(jnp.int32).ravel()
+        first = c[jnp.argmax(c != 0)] if c.size else jnp.zeros((), jnp.int32)
+        code = jnp.where(code == 0, first, code)
+    return code
+
+
 def _objective_parts(objective_fn, params):
-    """(F, ok, aux) from ``F``, ``(F, ok)`` or ``(F, ok, aux)``; ``ok`` as a boolean."""
+    """(F, code, aux) from ``F``, ``(F, ok)`` or ``(F, ok, aux)``; ``code`` the point's RESULTS
+    code (0: ok)."""
     out = objective_fn(params)
     aux = {}
     if isinstance(out, tuple):
@@ -344,8 +396,9 @@ def _objective_parts(objective_fn, params):
     else:
         F, ok = out, jnp.asarray(True)
     F = jnp.asarray(F)
-    ok = _ok_of(ok) & jnp.all(jnp.isfinite(F))
-    return F, ok, aux
+    code = _code_of(ok)
+    code = jnp.where((code == 0) & ~jnp.all(jnp.isfinite(F)), _NONFINITE, code)
+    return F, code, aux
 
 
 def pareto_front(
@@ -363,6 +416,7 @@ def pareto_front(
     hv_ref=None,
     config: dict | None = None,
     init_params=None,
+    objective_version: str | None = None,
 ) -> FrontResult:
     """Gradient-based Pareto front: every scalarisation x every restart optimised at once.
 
@@ -381,11 +435,20 @@ def pareto_front(
       (default ``adam(1e-2)``).
     - ``segments``: the scan is split into this many compiled segments; between them progress
       is printed and the checkpoint written.
-    - ``checkpoint``: path prefix; ``<path>.npz`` (state) and ``<path>.json`` (settings) are
-      written after each segment, and an existing matching checkpoint is resumed from (the
-      final result is identical to an uninterrupted run). A checkpoint from different
-      settings raises ``ValueError`` (the fingerprint covers steps, segments, key, the initial
-      state and the scalarisations, not the objective's code: use a new path for a new objective).
+    - ``checkpoint``: path prefix; after each segment ``<path>.npz`` is replaced atomically: ONE
+      file with the state, the last evaluation, the history and the metadata (fingerprint,
+      segments done, checksum), so no kill can leave parts that disagree (``<path>.json`` is a
+      readable copy of the metadata, never read back). An existing checkpoint is resumed from,
+      and the result, ``history`` included, equals the uninterrupted run's (``wall_s`` aside),
+      also when it was already finished. On resume the file must be an intact checkpoint of
+      this very run: its checksum must match its content, its fingerprint the settings -- steps,
+      segments, restarts, key, ``hv_ref``, ``config``, ``objective_version``, the initial state, the
+      scalarisations and the *content* of ``objective_fn``, ``init_params_fn`` and ``optimizer``
+      (code and closed-over constants, see :mod:`jaxqtm._fingerprint`) -- and ``segments_done``
+      and every array's shape and dtype must fit the run; otherwise ``ValueError`` names the
+      file and what differs (never a silent reuse). Callables with parts that cannot be
+      fingerprinted warn when the checkpoint is created and are not resumed unless both runs
+      pass the same ``objective_version``.
     - ``progress_meter``: ``TextProgressMeter()`` (one line per segment to stderr),
       ``NoProgressMeter()`` or ``CallbackProgressMeter(f)`` (``jaxqtm.sweep`` exports them):
       ``f`` gets dicts with ``task="pareto_front"`` and ``event`` ``"start"`` (``segments``,
@@ -397,9 +460,13 @@ def pareto_front(
     - ``config``: extra JSON-serialisable description stored with the result and checkpoint.
     - ``init_params``: optional initial raw parameters with leading axes (points, restarts)
       (a warm start, e.g. :func:`warm_start` from a coarse pass); replaces ``init_params_fn``.
+    - ``objective_version``: optional string, part of the checkpoint's fingerprint (see
+      ``checkpoint``).
 
     Steps where the scalarised loss or its gradient is not finite leave the parameters
-    unchanged (counted in ``n_bad``); final points that are not ``ok`` never enter the front.
+    unchanged (counted in ``n_bad``); final points that are not ``ok`` never enter the front,
+    and a restart whose every step was non-finite is ``RESULTS.not_converged`` (see
+    :class:`FrontResult` ``codes``).
     """
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
@@ -409,6 +476,8 @@ def pareto_front(
         raise ValueError(f"segments must be >= 1, got {segments}")
     if not isinstance(scalarisations, AbstractScalarisation):
         raise ValueError("scalarisations must be an AbstractScalarisation (e.g. chebyshev_grid(...))")
+    if objective_version is not None and not isinstance(objective_version, str):
+        raise TypeError(f"objective_version must be a string or None, got {objective_version!r}")
     report = check_progress_meter(progress_meter)
     key = jax.random.PRNGKey(0) if key is None else key
     optimizer = optax.adam(1e-2) if optimizer is None else optimizer
@@ -449,17 +518,46 @@ def pareto_front(
         n_points=n_pts,
         key=np.asarray(jax.random.key_data(key) if jnp.issubdtype(key.dtype, jax.dtypes.prng_key) else key).tolist(),
         optimizer=type(optimizer).__name__,
+        hv_ref=None if hv_ref is None else np.asarray(hv_ref, dtype=float).tolist(),  # (the history's)
         user=config or {},
     )
-    fingerprint = _fingerprint(cfg, state, scalarisations)
-    done = 0
+    # the content of the callables (code, closed-over constants: the learning rate inside the
+    # optimizer too) joins the settings: a checkpoint of another objective is never resumed
+    # (only a checkpoint needs them)
+    fns = dict(objective_fn=objective_fn, init_params_fn=init_params_fn, optimizer=optimizer)
+    code_fps = {k: fingerprint(f) for k, f in fns.items()} if checkpoint is not None else {}
+    opaque = [f"{k}: {o}" for k, f in code_fps.items() for o in f.opaque]
+    parts = _settings_parts(cfg, state, scalarisations, code_fps, objective_version)
+    fp = _digest_parts(parts)
+    opaque_note = (
+        f"the objective, init_params_fn or optimizer hold parts that jaxqtm cannot fingerprint by "
+        f"content ({'; '.join(opaque)})"
+    )
+    done, hist, last = 0, dict(step=[], wall_s=[], hv=[]), None
     if checkpoint is not None and os.path.exists(checkpoint + ".npz"):
-        state, done = _load_checkpoint(checkpoint, state, fingerprint)
+        if opaque and objective_version is None:
+            raise ValueError(
+                f"checkpoint {checkpoint + '.npz'!r} exists, but {opaque_note}, so it cannot be verified to "
+                "come from this objective: delete it, pass another checkpoint=, or objective_version='...' "
+                "(the same string in the run that writes it and in every resume)"
+            )
+        state, done, hist, last = _load_checkpoint(
+            checkpoint,
+            state,
+            fp,
+            parts,
+            segments,
+            lambda st: jax.eval_shape(lambda s: run_segment(s, scalarisations, 0)[1:], st),
+        )
+    elif checkpoint is not None and opaque and objective_version is None:
+        warnings.warn(
+            f"pareto_front(checkpoint={checkpoint!r}): {opaque_note}; a later run will refuse to resume "
+            "from it unless both pass the same objective_version='...'",
+            stacklevel=2,
+        )
 
-    hist = dict(step=[], wall_s=[], hv=[])
     t_compile = t_init
-    t_run = 0.0
-    last = None
+    t_run = hist["wall_s"][-1] if hist["wall_s"] else 0.0  # wall_s stays cumulative over a resume
     report(
         dict(
             task="pareto_front",
@@ -482,16 +580,18 @@ def pareto_front(
             compiled[n] = run_segment.lower(state, scalarisations, n).compile()
             t_compile += time.perf_counter() - t0
         t0 = time.perf_counter()
-        state, F, ok, sc, aux = jax.block_until_ready(compiled[n](state, scalarisations))
-        last = (F, ok, sc, aux)
+        state, *out = jax.block_until_ready(compiled[n](state, scalarisations))
+        last = tuple(out)
         t_run += time.perf_counter() - t0
-        F, ok = np.asarray(F), np.asarray(ok)
+        step = int(sum(seg_len[: i + 1]))
+        F, code = np.asarray(last[0]), np.asarray(last[1])
+        ok = _final_codes(code, state.n_bad, step) == 0
         hv = hypervolume_2d(F.reshape(-1, F.shape[-1]), hv_ref, ok.reshape(-1)) if hv_ref is not None else np.nan
-        hist["step"].append(int(sum(seg_len[: i + 1])))
+        hist["step"].append(step)
         hist["wall_s"].append(t_run)
         hist["hv"].append(hv)
         if checkpoint is not None:
-            _save_checkpoint(checkpoint, state, i + 1, fingerprint, cfg)
+            _save_checkpoint(checkpoint, state, last, i + 1, fp, parts, cfg, hist)
         hv_text = "" if not np.isfinite(hv) else f"  HV={hv:.6g}"
         report(
             dict(
@@ -499,7 +599,7 @@ def pareto_front(
                 event="segment",
                 segment=i + 1,
                 segments=segments,
-                step=hist["step"][-1],
+                step=step,
                 steps=steps,
                 hv=hv,
                 ok=int(ok.sum()),
@@ -507,15 +607,15 @@ def pareto_front(
                 n_bad=int(np.asarray(state.n_bad).sum()),
                 wall_s=t_run,
                 compile_s=t_compile,
-                message=f"segment {i + 1}/{segments}  step {hist['step'][-1]}/{steps}  ok {int(ok.sum())}/{ok.size}"
+                message=f"segment {i + 1}/{segments}  step {step}/{steps}  ok {int(ok.sum())}/{ok.size}"
                 f"{hv_text}  (run {t_run:.1f} s, compile {t_compile:.1f} s)",
             )
         )
-    if last is None:  # resumed from a finished checkpoint: evaluate only
-        _, F, ok, sc, aux = run_segment(state, scalarisations, 0)
-    else:
-        F, ok, sc, aux = last
-    F, ok, sc = np.asarray(F), np.asarray(ok), np.asarray(sc)
+    assert last is not None  # a finished checkpoint carries the last evaluation
+    F, code, sc, aux = last
+    F, sc = np.asarray(F), np.asarray(sc)
+    code = _final_codes(np.asarray(code), state.n_bad, steps)
+    ok = code == 0
     sc = np.where(ok, sc, np.inf)
     front = nondominated(F.reshape(-1, F.shape[-1]), ok.reshape(-1)).reshape(ok.shape)
     cfg["n_bad_steps"] = int(np.asarray(state.n_bad).sum())
@@ -536,14 +636,22 @@ def pareto_front(
         params=jax.tree_util.tree_map(np.asarray, state.params),
         F=F,
         ok=ok,
+        codes=code,
         scalar=sc,
         best=np.argmin(sc, axis=1),
         front_mask=front,
         aux=jax.tree_util.tree_map(np.asarray, aux),
-        history={k: np.asarray(v) for k, v in hist.items()},
+        history={k: np.asarray(v, dtype=int if k == "step" else float) for k, v in hist.items()},
         compile_s=t_compile,
         config=cfg,
     )
+
+
+def _final_codes(code, n_bad, steps_done):
+    """Per-point codes with ``not_converged`` where every step so far was non-finite."""
+    code = np.asarray(code).astype(np.int32)
+    stuck = np.asarray(n_bad) >= steps_done
+    return np.where((code == 0) & stuck, _NOT_CONVERGED, code).astype(np.int32)
 
 
 # Compiled programs of recent front runs, keyed by (objective, init, optimizer, shapes): a later call
@@ -564,7 +672,7 @@ def _build_programs(objective_fn, init_params_fn, optimizer, n_pts, restarts):
         return _State(params0, opt0, z, z)
 
     def loss_one(params, scal):
-        F, ok, _ = _objective_parts(objective_fn, params)
+        F, _, _ = _objective_parts(objective_fn, params)
         return scal(F)
 
     def step_one(st: _State, scal):
@@ -590,8 +698,8 @@ def _build_programs(objective_fn, init_params_fn, optimizer, n_pts, restarts):
         return jax.tree_util.tree_map(lambda x: x.reshape((n_pts, restarts) + x.shape[1:]), tree)
 
     def evaluate_one(params, scal):
-        F, ok, aux = _objective_parts(objective_fn, params)
-        return F, ok, scal(F), aux
+        F, code, aux = _objective_parts(objective_fn, params)
+        return F, code, scal(F), aux
 
     @functools.partial(jax.jit, static_argnums=2)
     def run_segment(st, scal, n):
@@ -603,39 +711,115 @@ def _build_programs(objective_fn, init_params_fn, optimizer, n_pts, restarts):
             return step_all(s, scal_rep), None
 
         st = unflat(jax.lax.scan(body, flat(st), None, length=n)[0]) if n > 0 else st
-        F, ok, sc, aux = unflat(jax.vmap(evaluate_one)(flat(st.params), scal_rep))
-        return st, F, ok, sc, aux
+        F, code, sc, aux = unflat(jax.vmap(evaluate_one)(flat(st.params), scal_rep))
+        return st, F, code, sc, aux
 
     return initial_state, run_segment, {}
 
 
-def _fingerprint(cfg, state, scal):
-    h = hashlib.sha256(json.dumps(cfg, sort_keys=True, default=str).encode())
-    for x in jax.tree_util.tree_leaves((state, scal)):
-        if eqx.is_array(x):
-            a = np.asarray(x)
-            h.update(str(a.shape).encode() + a.tobytes())
-    return h.hexdigest()
+CHECKPOINT_FORMAT = "jaxqtm-front-checkpoint/2"  # /2: one .npz with the metadata inside
 
 
-def _save_checkpoint(path, state, done, fingerprint, cfg):
-    leaves = [np.asarray(x) for x in jax.tree_util.tree_leaves(state)]
+def _sha(x) -> str:
+    return hashlib.sha256(json.dumps(x, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _settings_parts(cfg, state, scal, code_fps, objective_version) -> dict[str, str]:
+    """label -> digest of everything a checkpoint must match (to name what differs)."""
+    parts = {f"config:{k}": _sha(v) for k, v in cfg.items()}
+    for label, tree in (("initial_state", state), ("scalarisations", scal)):
+        leaves = [np.asarray(x) for x in jax.tree_util.tree_leaves(tree) if eqx.is_array(x)]
+        parts[label] = _sha(list(digest_arrays({str(i): a for i, a in enumerate(leaves)}).values()))
+    for name, f in code_fps.items():
+        parts.update({f"{name}.{k}": v for k, v in f.parts.items()})
+    parts["objective_version"] = _sha(objective_version)
+    return parts
+
+
+def _digest_parts(parts) -> str:
+    return _sha(sorted(parts.items()))
+
+
+def _meta_checksum(meta, arrays) -> str:
+    """Checksum of a checkpoint's metadata and of the sha256 of every array in it (so neither
+    segments_done nor one array can be edited alone)."""
+    body = {k: v for k, v in meta.items() if k != "checksum"}
+    return _sha([body, digest_arrays(arrays)])
+
+
+def _save_checkpoint(path, state, last, done, fp, parts, cfg, hist):
+    """One file, ``<path>.npz``, replaced atomically: state, last evaluation, history and the
+    metadata (fingerprint, segments done) inside it, so they can never disagree. ``<path>.json``
+    is a readable copy of the metadata, written after it and never read back."""
+    arrays = {f"state_{i}": np.asarray(x) for i, x in enumerate(jax.tree_util.tree_leaves(state))}
+    arrays |= {f"last_{i}": np.asarray(x) for i, x in enumerate(jax.tree_util.tree_leaves(last))}
+    arrays |= {f"hist_{k}": np.asarray(v, dtype=int if k == "step" else float) for k, v in hist.items()}
+    meta = dict(format=CHECKPOINT_FORMAT, segments_done=done, fingerprint=fp, parts=parts, config=cfg)
+    meta["checksum"] = _meta_checksum(meta, arrays)
     tmp = path + ".tmp.npz"
-    np.savez(tmp, *leaves)
-    os.replace(tmp, path + ".npz")  # atomic: a crash never leaves a half-written checkpoint
-    with open(path + ".json", "w") as f:
-        json.dump(dict(segments_done=done, fingerprint=fingerprint, config=cfg), f, indent=1, default=str)
+    with open(tmp, "wb") as fh:
+        arrays["__meta__"] = np.asarray(json.dumps(meta, default=str))  # (after the checksum)
+        np.savez(fh, **arrays)  # pyright: ignore[reportArgumentType]
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path + ".npz")  # atomic: a kill leaves the old checkpoint or the new one
+    tmp = path + ".tmp.json"
+    with open(tmp, "w") as f:
+        json.dump(meta | dict(note="a copy of the metadata inside the .npz; not read on resume"), f, indent=1)
+    os.replace(tmp, path + ".json")
 
 
-def _load_checkpoint(path, state, fingerprint):
-    with open(path + ".json") as f:
-        meta = json.load(f)
-    if meta.get("fingerprint") != fingerprint:
+def _load_checkpoint(path, state, fp, parts, segments, last_shapes):
+    """(state, segments done, history, last evaluation) from ``<path>.npz``; anything that is not
+    an intact checkpoint of this very run raises ``ValueError`` naming the file."""
+    f = path + ".npz"
+    advice = f"delete {f} (the run then starts over) or pass another checkpoint="
+    try:
+        with np.load(f, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+        meta = json.loads(str(data.pop("__meta__")))
+    except KeyError:
         raise ValueError(
-            f"checkpoint {path!r} was written by a run with different settings "
-            "(objective grid, initial state, steps or key); delete it or change checkpoint="
+            f"checkpoint {f} holds no metadata: written by an older jaxqtm (metadata in {path}.json) or not "
+            f"by pareto_front; {advice}"
+        ) from None
+    except Exception as e:  # noqa: BLE001 - truncated, empty, garbage, pickled data, bad JSON
+        raise ValueError(
+            f"checkpoint {f} cannot be read ({type(e).__name__}: {str(e)[:200]}): it is damaged; {advice}"
+        ) from None
+    if not isinstance(meta, dict) or meta.get("checksum") != _meta_checksum(meta, data):
+        raise ValueError(f"checkpoint {f} was modified or damaged (its checksum does not match its content); {advice}")
+    if meta.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"checkpoint {f} has format {meta.get('format')!r}, expected {CHECKPOINT_FORMAT!r}; {advice}")
+    if meta.get("fingerprint") != fp:
+        what = changed_parts(meta.get("parts") or {}, parts)
+        raise ValueError(
+            f"checkpoint {f} was written by a run with different settings (what differs: "
+            f"{', '.join(what) or 'unknown'}); {advice}"
         )
-    data = np.load(path + ".npz")
+    done = meta.get("segments_done")
+    if isinstance(done, bool) or not isinstance(done, int) or not 1 <= done <= segments:
+        raise ValueError(
+            f"checkpoint {f}: segments_done = {done!r} is outside its allowed range [1, {segments}]; {advice}"
+        )
     leaves, treedef = jax.tree_util.tree_flatten(state)
-    new = [jnp.asarray(data[f"arr_{i}"], dtype=np.asarray(x).dtype) for i, x in enumerate(leaves)]
-    return jax.tree_util.tree_unflatten(treedef, new), int(meta["segments_done"])
+    want_last = jax.tree_util.tree_flatten(last_shapes(state))
+    got = {}
+    for prefix, want in (("state", leaves), ("last", want_last[0])):
+        for i, x in enumerate(want):
+            k = f"{prefix}_{i}"
+            a = data.get(k)
+            if a is None or a.shape != tuple(np.shape(x)) or a.dtype != np.dtype(x.dtype):
+                raise ValueError(
+                    f"checkpoint {f}: array {k} has shape {None if a is None else a.shape} and dtype "
+                    f"{None if a is None else a.dtype}, expected {np.shape(x)} and {x.dtype}; {advice}"
+                )
+            got[k] = a
+    if {k for k in data if k.startswith(("state_", "last_"))} != set(got):
+        raise ValueError(f"checkpoint {f} holds more arrays than this run's state; {advice}")
+    hist = {k: data[f"hist_{k}"].tolist() for k in ("step", "wall_s", "hv")}
+    if any(len(v) != done for v in hist.values()):
+        raise ValueError(f"checkpoint {f}: its history does not have segments_done = {done} entries; {advice}")
+    new_state = jax.tree_util.tree_unflatten(treedef, [jnp.asarray(got[f"state_{i}"]) for i in range(len(leaves))])
+    last = jax.tree_util.tree_unflatten(want_last[1], [got[f"last_{i}"] for i in range(len(want_last[0]))])
+    return new_state, done, hist, last

@@ -50,15 +50,32 @@ def _contract(residues, weights):
     return jnp.sum(residues * weights[(...,) + extra], axis=0)
 
 
-def coth_integral(r: PoleSum, temperature, shift=0.0):
-    """int dw R(w) coth((w - shift)/2T), for R = O(1/w^2) (or inside a combination)."""
-    return _contract(r.residues, g_tilde(r.poles - shift, temperature))
+# Round-off of one term r_k w_k of a pole--residue contraction (residues, poles and transforms each
+# carry ~1e-15 relative error): a sum far smaller than its largest terms keeps only
+# ROUNDOFF * sum |r_k w_k| of absolute accuracy, the bound reported by ``contract_bound``.
+ROUNDOFF = 4.0 * float(np.finfo(np.float64).eps)
 
 
-def n_integral(r: PoleSum, t1, t2, omega):
-    """int dw R(w) N(w, Omega), N = coth((w + Omega)/2T1) - coth(w/2T2) (seed 001)."""
-    w = g_tilde(r.poles + omega, t1) - g_tilde(r.poles, t2)
-    return _contract(r.residues, w)
+def contract_bound(residues, weights_abs):
+    """Round-off bound of ``_contract(residues, weights)``: ROUNDOFF * sum_k |residues[k]| weights_abs[k]
+    (``weights_abs``: a bound on |weights[k]| including the cancellations inside it)."""
+    return ROUNDOFF * _contract(jnp.abs(residues), weights_abs)
+
+
+def coth_integral(r: PoleSum, temperature, shift=0.0, *, bound: bool = False):
+    """int dw R(w) coth((w - shift)/2T), for R = O(1/w^2) (or inside a combination); with ``bound``
+    its round-off bound (``contract_bound``) instead."""
+    g = g_tilde(r.poles - shift, temperature)
+    return contract_bound(r.residues, jnp.abs(g)) if bound else _contract(r.residues, g)
+
+
+def n_integral(r: PoleSum, t1, t2, omega, *, bound: bool = False):
+    """int dw R(w) N(w, Omega), N = coth((w + Omega)/2T1) - coth(w/2T2) (seed 001); with ``bound``
+    its round-off bound (``contract_bound``) instead."""
+    g1, g2 = g_tilde(r.poles + omega, t1), g_tilde(r.poles, t2)
+    if bound:
+        return contract_bound(r.residues, jnp.abs(g1) + jnp.abs(g2))
+    return _contract(r.residues, g1 - g2)
 
 
 def plain_integral(r: PoleSum):
@@ -138,7 +155,9 @@ def matsubara_nodes(terms=MS_TERMS, tail_nodes=MS_TAIL_NODES, tail_level=MS_TAIL
     return m.astype(complex), w.astype(complex)
 
 
-def k12_matsubara(r: PoleSum, t1, t2, omega, *, terms=MS_TERMS, tail_nodes=MS_TAIL_NODES, tail_level=MS_TAIL_LEVEL):
+def k12_matsubara(
+    r: PoleSum, t1, t2, omega, *, terms=MS_TERMS, tail_nodes=MS_TAIL_NODES, tail_level=MS_TAIL_LEVEL, bound=False
+):
     """int dw R(w) [coth((w+Omega)/2T1) coth(w/2T2) - 1] by the Matsubara series above (any T1, T2 > 0).
 
     Per pole p_k the series gives the Cauchy transform H(p) = int K(w)/(w - p) dw (K the kernel):
@@ -147,6 +166,10 @@ def k12_matsubara(r: PoleSum, t1, t2, omega, *, terms=MS_TERMS, tail_nodes=MS_TA
     a difference of two O(1) values it would lose those digits. So a lower pole closer to the axis
     than pi min(T1, T2) uses the upper transform continued below the axis minus 2 pi i K(p), and
     the pair's sum keeps full relative precision.
+
+    With ``bound`` the round-off bound of the result (``contract_bound``, the cancellations inside
+    each H(p_k) included) instead: far below the oscillator frequencies (T, Omega << omega) the
+    integral is exponentially small against its pole terms and the series loses digits.
     """
     m, wm = matsubara_nodes(terms, tail_nodes, tail_level)
     # expand the hotter bath's coth (the wider Matsubara spacing puts every pole's structure at
@@ -177,6 +200,17 @@ def k12_matsubara(r: PoleSum, t1, t2, omega, *, terms=MS_TERMS, tail_nodes=MS_TA
     lower = jnp.imag(poles) < 0
     jump = jnp.where(near & lower, _k12(jnp.where(near & lower, poles, 1j), t1, t2, omega), 0.0)
     h = -2.0 * t2 * c - 1j * jnp.pi * sgn - 2j * jnp.pi * jump
+    if bound:
+        c_abs = jnp.tensordot(jnp.abs(jnp.asarray(wm)), jnp.abs(pair), axes=(0, 0)) + jnp.abs(g_p / poles)
+        # discretisation of the Abel--Plana tail: the nested rule of step 2h (every other node, same
+        # values) differs from the step-h rule by ~its own error d; double-exponential rules square
+        # the relative error when h halves, so the step-h rule is off by ~d^2 / |c|
+        tail = np.zeros(len(wm), complex)
+        tail[terms : terms + tail_nodes : 2] = 2.0 * np.asarray(wm)[terms : terms + tail_nodes : 2]
+        tail[terms : terms + tail_nodes] -= np.asarray(wm)[terms : terms + tail_nodes]
+        d = jnp.abs(jnp.tensordot(jnp.asarray(tail), pair, axes=(0, 0)))
+        disc = d * jnp.minimum(1.0, d / jnp.maximum(c_abs, 1e-300)) / ROUNDOFF
+        return contract_bound(res, 2.0 * t2 * (c_abs + disc) + jnp.pi + 2.0 * jnp.pi * jnp.abs(jump))
     return _contract(res, h)
 
 

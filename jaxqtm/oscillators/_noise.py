@@ -57,6 +57,12 @@ class AbstractNoiseIntegral(eqx.Module):
         ``direct(ws) -> (M, *batch)`` optionally evaluates R on real nodes from its factors
         (see ``_integrals.k12_quadrature``)."""
 
+    def error_bound(self, r: PoleSum, t1, t2, omega):
+        """Round-off bound of :meth:`integral` (absolute, shaped like it): the cancellation in the
+        pole--residue sums of the series strategies; zeros for a quadrature, whose integrand is
+        summed where it lives."""
+        return jnp.zeros(r.residues.shape[1:])
+
     def valid(self, t1, t2):
         """Condition on the temperatures (boolean scalar; traced for JAX inputs, numpy for numpy
         inputs); a point where it fails is flagged ``RESULTS.invalid_parameters``."""
@@ -85,6 +91,9 @@ class ExactIsothermal(AbstractNoiseIntegral):
     def integral(self, r, t1, t2, omega, direct=None):
         del direct
         return -I.n_integral(r, t1, t2, omega) / jnp.tanh(omega / (2.0 * t1))
+
+    def error_bound(self, r, t1, t2, omega):
+        return I.n_integral(r, t1, t2, omega, bound=True) / jnp.abs(jnp.tanh(omega / (2.0 * t1)))
 
     def valid(self, t1, t2):
         return t1 == t2
@@ -139,6 +148,9 @@ class MatsubaraSum(AbstractNoiseIntegral):
         del direct  # the series needs only poles and residues
         return I.k12_matsubara(r, t1, t2, omega, terms=self.terms, tail_nodes=self.tail_nodes)
 
+    def error_bound(self, r, t1, t2, omega):
+        return I.k12_matsubara(r, t1, t2, omega, terms=self.terms, tail_nodes=self.tail_nodes, bound=True)
+
 
 class Auto(AbstractNoiseIntegral):
     """Per instance: exact value where T1 == T2, ``quadrature`` elsewhere (the default).
@@ -168,6 +180,11 @@ class Auto(AbstractNoiseIntegral):
             return quad.integral(r, t1, t2, omega, direct)
 
         return jax.lax.cond(jnp.asarray(t1) == jnp.asarray(t2), exact, general, r, t1, t2, omega, direct)
+
+    def error_bound(self, r, t1, t2, omega):
+        iso_t = jnp.where(jnp.asarray(t1) == jnp.asarray(t2), t1, 1.0)
+        iso = ExactIsothermal().error_bound(r, iso_t, iso_t, omega)
+        return jnp.where(jnp.asarray(t1) == jnp.asarray(t2), iso, self.quadrature.error_bound(r, t1, t2, omega))
 
 
 @eqx.filter_custom_jvp

@@ -22,8 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from .._checks import as_float as _as_float
-from .._checks import check_finite, check_positive, concrete
+from .._checks import Bound, as_real, bounds_hold, check_bounds, concrete, finite, positive
 
 
 class AbstractDrive(eqx.Module):
@@ -31,8 +30,17 @@ class AbstractDrive(eqx.Module):
     def harmonics(self, omega_drive) -> tuple[Array, Array, Array]:
         """(n (H,), f (H, N), phi (H, N)): g_l(t) = sum_h f[h,l] cos(n[h] Omega t + phi[h,l])."""
 
+    def bounds(self) -> list[Bound]:
+        """The parameters' allowed ranges, declared once for :meth:`validate` and :meth:`valid`."""
+        return []
+
     def validate(self, n_osc: int) -> None:
-        pass
+        """Python-level checks on concrete values (shapes against ``n_osc``; ``ValueError``)."""
+        check_bounds(self.bounds())
+
+    def valid(self):
+        """Traced form of the value checks (boolean scalar), for the kernel's invalid flag."""
+        return bounds_hold(self.bounds())
 
     def signal(self, t, omega_drive):
         """g_l(t) on a time grid: (T,) -> (T, N)."""
@@ -51,20 +59,25 @@ class Monochromatic(AbstractDrive):
     phases: Array
 
     def __init__(self, weights, phases):
-        self.weights = jnp.asarray(weights, dtype=float)
-        self.phases = jnp.asarray(phases, dtype=float)
+        self.weights = as_real("weights")(weights)
+        self.phases = as_real("phases")(phases)
 
     def harmonics(self, omega_drive):
         return jnp.ones((1,)), self.weights[None, :], self.phases[None, :]
 
+    def bounds(self):
+        return [finite("weights", self.weights), finite("phases", self.phases)]
+
     def validate(self, n_osc):
         _check_shape(self.weights, (n_osc,), "weights")
         _check_shape(self.phases, (n_osc,), "phases")
-        check_finite(self.weights, "weights")
-        check_finite(self.phases, "phases")
+        super().validate(n_osc)
         w = concrete(self.weights)
         if w is not None and np.all(w == 0):
             raise ValueError("drive weights are all zero: the drive has no harmonics")
+
+    def valid(self):
+        return super().valid() & jnp.any(self.weights != 0)
 
 
 class PowerLawWeights(AbstractDrive):
@@ -74,9 +87,9 @@ class PowerLawWeights(AbstractDrive):
     includes their derivative (giving V -> 2 r^2 in the diabatic limit).
     """
 
-    phi: Array = eqx.field(converter=_as_float)
-    r: Array = eqx.field(converter=_as_float)
-    omega_c: Array = eqx.field(converter=_as_float)
+    phi: Array = eqx.field(converter=as_real("phi"))
+    r: Array = eqx.field(converter=as_real("r"))
+    omega_c: Array = eqx.field(converter=as_real("omega_c"))
 
     def harmonics(self, omega_drive):
         fb = (omega_drive / self.omega_c) ** self.r
@@ -87,9 +100,14 @@ class PowerLawWeights(AbstractDrive):
     def validate(self, n_osc):
         if n_osc != 2:
             raise ValueError(f"PowerLawWeights drives exactly two oscillators (A, B); the medium has {n_osc}")
-        check_finite(self.phi, "phi")
-        check_positive(self.r, "r", allow_zero=True)
-        check_positive(self.omega_c, "omega_c (of the drive weights)")
+        check_bounds(self.bounds(), scalar=True)
+
+    def bounds(self):
+        return [
+            finite("phi", self.phi),
+            positive("r", self.r, allow_zero=True),
+            positive("omega_c (of the drive weights)", self.omega_c),
+        ]
 
 
 class FourierDrive(AbstractDrive):
@@ -104,8 +122,8 @@ class FourierDrive(AbstractDrive):
     b: Array
 
     def __init__(self, a, b):
-        self.a = jnp.atleast_2d(jnp.asarray(a, dtype=float))
-        self.b = jnp.atleast_2d(jnp.asarray(b, dtype=float))
+        self.a = jnp.atleast_2d(as_real("a")(a))
+        self.b = jnp.atleast_2d(as_real("b")(b))
 
     def harmonics(self, omega_drive):
         h = self.a.shape[0]
@@ -126,11 +144,16 @@ class FourierDrive(AbstractDrive):
             raise ValueError(
                 f"Fourier coefficients must have shape (H, {n_osc}) (harmonics x oscillators), got {self.a.shape}"
             )
-        check_finite(self.a, "a")
-        check_finite(self.b, "b")
+        super().validate(n_osc)
         a, b = concrete(self.a), concrete(self.b)
         if a is not None and b is not None and np.all(a == 0) and np.all(b == 0):
             raise ValueError("FourierDrive has no harmonics: all coefficients a, b are zero")
+
+    def bounds(self):
+        return [finite("a", self.a), finite("b", self.b)]
+
+    def valid(self):
+        return super().valid() & (jnp.any(self.a != 0) | jnp.any(self.b != 0))
 
 
 def _check_shape(x, shape, name):

@@ -38,8 +38,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array
 
-from .._checks import as_float as _as_float
-from .._checks import check_positive, check_type
+from .._checks import POINT_HINT, as_real, check_positive, check_scalar, check_type
 from .._results import RESULTS, AbstractResult, finish, first_failure, message, name_of
 from . import _integrals as I
 from ._noise import AbstractNoiseIntegral, Auto
@@ -48,26 +47,32 @@ from .drives import AbstractDrive
 from .medium import WorkingMedium
 from .spectral import AbstractSpectralDensity
 
+# Largest round-off bound (relative) of the powers, heat currents and noise accepted as ok: beyond
+# it the point is RESULTS.ill_conditioned (the bound is an upper estimate; measured errors of the
+# noise sit 10-100x below it)
+NOISE_RTOL = 1e-9
+
 
 class OscillatorMachine(eqx.Module):
     """Working medium + bath 1 (spectral density, temperature T1) + bath 2 (temperature T2)."""
 
     medium: WorkingMedium
     bath1: AbstractSpectralDensity
-    T1: Array = eqx.field(converter=_as_float)
-    T2: Array = eqx.field(converter=_as_float)
+    T1: Array = eqx.field(converter=as_real("T1"))
+    T2: Array = eqx.field(converter=as_real("T2"))
 
     def validate(self):
         """Python-level checks on concrete values (``ValueError`` naming the parameter)."""
         self.medium.validate()
         self.bath1.validate("bath1")
-        check_positive(self.T1, "T1")
-        check_positive(self.T2, "T2")
+        for name in ("T1", "T2"):
+            check_scalar(getattr(self, name), name, POINT_HINT)
+            check_positive(getattr(self, name), name)
 
     def valid(self):
-        """Traced form of the checks (boolean scalar): T1, T2 > 0, the medium's conditions and
-        every float leaf finite."""
-        ok = (self.T1 > 0) & (self.T2 > 0) & self.medium.valid()
+        """Traced form of the checks (boolean scalar): T1, T2 > 0, the medium's and the bath's
+        conditions and every float leaf finite."""
+        ok = (self.T1 > 0) & (self.T2 > 0) & self.medium.valid() & self.bath1.valid()
         for x in jax.tree_util.tree_leaves(self):
             if eqx.is_array_like(x):
                 ok = ok & jnp.all(jnp.isfinite(jnp.asarray(x)))
@@ -78,8 +83,11 @@ class Observables(AbstractResult):
     """Period-averaged observables of one parameter point (arrays over oscillators l where noted).
 
     ``result`` (a :class:`jaxqtm.RESULTS` item) says whether the point is valid:
-    ``RESULTS.invalid_parameters`` (NaN observables) or ``RESULTS.nonfinite``; ``ok`` and
-    ``status`` (its integer code, 0 = successful) are properties.
+    ``RESULTS.invalid_parameters`` (NaN observables), ``RESULTS.nonfinite`` or
+    ``RESULTS.ill_conditioned`` (the round-off bound of a power, the entropy production, the noise
+    or, where ``eta_heat`` is defined, the heats exceeds ``NOISE_RTOL = 1e-9`` relative); ``ok`` and
+    ``status`` (its integer code, 0 = successful) are properties. ``J1``, ``J2`` alone can lose
+    digits at Omega << omega without affecting the rest (``heat_error_bound`` says how many).
     """
 
     P0: Array  # (N,) P_l^(0)
@@ -101,6 +109,7 @@ class Observables(AbstractResult):
     eta_work: Array  # -P_A / P_B where P_A < 0 < P_B (work-to-work converter, N = 2), else NaN
     eta_heat: Array  # -P / J_hot where P < 0 < J_hot (heat engine), else NaN
     first_law_residual: Array  # (P + J1 + J2)/(|P|+|J1|+|J2|) with J1 from its own integral
+    heat_error_bound: Array  # round-off bound (absolute) of J1 and J2: judge the heats by it
     result: RESULTS
 
     def to_dict(self, names=("A", "B")):
@@ -128,6 +137,7 @@ class Observables(AbstractResult):
             Q_P=float(self.Q_P),
             eta_heat=float(self.eta_heat),
             first_law_residual=float(self.first_law_residual),
+            heat_error_bound=float(self.heat_error_bound),
         )
         if n == 2:
             out["pearson_C"] = float(self.pearson[0, 1])
@@ -218,7 +228,8 @@ def _kernels(rat: _Rationals, t1, t2, w, noise: AbstractNoiseIntegral, r_direct=
     h = I.n_integral(product_decaying(rat.uJ.shift(w), rat.chi_im, rat.uj_at(w)), t1, t2, w)
     h2 = I.n_integral(product_decaying(rat.J.shift(w), rat.chi_im_w, rat.j_at(w)), t1, t2, w)
     d = noise.integral(r_p, t1, t2, w, r_direct)
-    return tuple(jnp.real(x) * c for x in (h, h2, d))
+    d_err = jax.lax.stop_gradient(noise.error_bound(r_p, t1, t2, w)) * c  # round-off bound of d
+    return (*(jnp.real(x) * c for x in (h, h2, d)), d_err)
 
 
 def _power_parts(kern_n, kern_k, w, f, phi):
@@ -228,6 +239,32 @@ def _power_parts(kern_n, kern_k, w, f, phi):
     p0 = -w * jnp.sum(ff * jnp.cos(dphi) * kern_n, axis=1)
     dp = -w * jnp.sum(ff * jnp.sin(dphi) * kern_k, axis=1)
     return p0, dp
+
+
+def _power_bounds(rat: _Rationals, t1, t2, drive: AbstractDrive, omega):
+    """Round-off bounds of P_l (P^(0) + delta P, per oscillator) and of J2 (``_integrals.contract_bound``
+    propagated through the linear combinations), without gradient."""
+    c = 1.0 / (4.0 * jnp.pi)
+    n, f, phi = drive.harmonics(omega)
+
+    def one(nh, fh, ph):
+        w = nh * omega
+        r_p = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
+        e_n = I.n_integral(r_p, t1, t2, w, bound=True) * c
+        e_k = c * (
+            I.coth_integral(product_decaying(rat.J.shift(w), rat.chi_re, rat.j_at(w)), t1, -w, bound=True)
+            + I.coth_integral(product_decaying(rat.zeta_re.shift(w), rat.chi_im, rat.zre_at(w)), t2, 0.0, bound=True)
+        )
+        e_h2 = I.n_integral(product_decaying(rat.J.shift(w), rat.chi_im_w, rat.j_at(w)), t1, t2, w, bound=True) * c
+        dphi = ph[None, :] - ph[:, None]
+        ff = jnp.abs(fh[:, None] * fh[None, :])
+        e_p = jnp.abs(w) * (
+            jnp.sum(ff * jnp.abs(jnp.cos(dphi)) * e_n, 1) + jnp.sum(ff * jnp.abs(jnp.sin(dphi)) * e_k, 1)
+        )
+        return e_p, jnp.sum(ff * jnp.abs(jnp.cos(dphi)) * e_h2)
+
+    e_p, e_j2 = jax.vmap(one)(n, f, phi)
+    return jax.lax.stop_gradient((e_p.sum(0), e_j2.sum()))
 
 
 def _powers(rat, t1, t2, drive: AbstractDrive, omega):
@@ -243,14 +280,15 @@ def _powers(rat, t1, t2, drive: AbstractDrive, omega):
     return p0.sum(0), dp.sum(0)
 
 
-def _validity(machine: OscillatorMachine, omega, noise: AbstractNoiseIntegral):
+def _validity(machine: OscillatorMachine, drive: AbstractDrive, omega, noise: AbstractNoiseIntegral):
     """Traced validity of one point: the same conditions as the boundary checks."""
     omega = jnp.asarray(omega)
-    return machine.valid() & (omega > 0) & jnp.isfinite(omega) & noise.valid(machine.T1, machine.T2)
+    ok = machine.valid() & drive.valid() & (omega > 0) & jnp.isfinite(omega)
+    return ok & noise.valid(machine.T1, machine.T2)
 
 
 def _observables(machine: OscillatorMachine, drive: AbstractDrive, omega, noise: AbstractNoiseIntegral):
-    valid = _validity(machine, omega, noise)
+    valid = _validity(machine, drive, omega, noise)
     if noise.isothermal:
         # isothermal machine at T = T1: T2 is not used, and derivatives with respect to T1
         # are taken along T1 = T2 = T (use noise=Auto() or TanhSinh() for separate T1, T2 gradients)
@@ -266,25 +304,35 @@ def _observables(machine: OscillatorMachine, drive: AbstractDrive, omega, noise:
 
     def one(nh, fh, ph):
         w = nh * omega
-        kh, kh2, kd = _kernels(rat, t1, t2, w, noise, _r_noise_direct(machine, w))
+        kh, kh2, kd, kd_err = _kernels(rat, t1, t2, w, noise, _r_noise_direct(machine, w))
         cosd = jnp.cos(ph[None, :] - ph[:, None])
         ff = fh[:, None] * fh[None, :]
         j1 = jnp.sum(ff * cosd * kh)
         j2 = -jnp.sum(ff * cosd * kh2)
         d_l = w**2 * fh**2 * jnp.diagonal(kd)
         d_p = w**2 * jnp.sum(ff * cosd * kd)
-        return j1, j2, d_l, d_p
+        err = (w**2 * fh**2 * jnp.diagonal(kd_err), w**2 * jnp.sum(jnp.abs(ff * cosd) * kd_err))
+        return j1, j2, d_l, d_p, err
 
-    j1_direct, j2, d_l, d_p = jax.vmap(one)(n, f, phi)
+    j1_direct, j2, d_l, d_p, (d_l_err, d_p_err) = jax.vmap(one)(n, f, phi)
     j1_direct, j2, d_l, d_p = j1_direct.sum(), j2.sum(), d_l.sum(0), d_p.sum()
+    # accuracy self-check: each quantity's round-off bound against its value (NOISE_RTOL)
+    ill = jnp.any(d_l_err.sum(0) > NOISE_RTOL * jnp.abs(d_l)) | (d_p_err.sum() > NOISE_RTOL * jnp.abs(d_p))
 
     p_tot = jnp.sum(p0)
     # J2 from its own integral (bath-2 energy w'); J1 from the first law. The direct J1
     # integral (bath-1 energy w'+w) only serves the first-law diagnostic: its rational
     # factor w J(w) has a large constant part when omega_c >> 1 and loses digits.
     j1 = -p_tot - j2
+    # J2 (and J1 = -P - J2) can lose digits at Omega << omega (their terms cancel) where P and Sdot
+    # do not: Sdot = P/T1 + J2 (1/T1 - 1/T2), so J2's bound enters it only through 1/T1 - 1/T2; the
+    # heats' own bound is reported (heat_error_bound) and flags only where eta_heat uses them
+    e_p, e_j2 = _power_bounds(rat, t1, t2, drive, omega)
+    e_heat = jnp.sum(e_p) + e_j2
+    e_sdot = jnp.sum(e_p) / t1 + jnp.abs(1.0 / t1 - 1.0 / t2) * e_j2
     first_law = (p_tot + j1_direct + j2) / jnp.maximum(jnp.abs(p_tot) + jnp.abs(j1_direct) + jnp.abs(j2), 1e-300)
     sdot = -j1 / t1 - j2 / t2
+    ill = ill | jnp.any(e_p > NOISE_RTOL * jnp.abs(p_l)) | (e_sdot > NOISE_RTOL * jnp.abs(sdot))
     q_l = sdot * d_l / p_l**2
     q_p = sdot * d_p / p_tot**2
     v_l = 2.0 * (1.0 - omega * dpdo / p_l) ** 2
@@ -300,8 +348,11 @@ def _observables(machine: OscillatorMachine, drive: AbstractDrive, omega, noise:
         eta_work = jnp.nan
     j_hot = jnp.where(t1 >= t2, j1, j2)
     eta_heat = jnp.where((p_tot < 0) & (j_hot > 0), -p_tot / j_hot, jnp.nan)
+    ill = ill | (jnp.isfinite(eta_heat) & (e_heat > NOISE_RTOL * jnp.abs(j_hot)))
 
-    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in (p_l, j1, d_l, d_p, xx, dpdo)]))
+    # every reported number of a valid point must be finite (the efficiencies are NaN by
+    # definition outside their device region); a 0/0 TUR ratio is a failed point, not "ok"
+    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in (p_l, j1, j2, d_l, d_p, xx, dpdo, q_l, q_p, v_l)]))
     fields = (
         p0,
         dp,
@@ -322,10 +373,13 @@ def _observables(machine: OscillatorMachine, drive: AbstractDrive, omega, noise:
         jnp.asarray(eta_work),
         eta_heat,
         first_law,
+        e_heat,
     )
     # flagged points carry NaN, never silent numbers
     fields = [jnp.where(valid, x, jnp.nan) for x in fields]
-    result = first_failure((~valid, RESULTS.invalid_parameters), (~finite, RESULTS.nonfinite))
+    result = first_failure(
+        (~valid, RESULTS.invalid_parameters), (~finite, RESULTS.nonfinite), (ill, RESULTS.ill_conditioned)
+    )
     return Observables(*fields, result=result)
 
 
@@ -367,9 +421,10 @@ def observables(
     check_type(machine, "machine", OscillatorMachine)
     check_type(drive, "drive", AbstractDrive)
     check_type(noise, "noise", AbstractNoiseIntegral)
-    omega_drive = jnp.asarray(omega_drive, dtype=float)
+    omega_drive = as_real("Omega (drive frequency)")(omega_drive)
     machine.validate()
     drive.validate(machine.medium.n)
+    check_scalar(omega_drive, "Omega (drive frequency)", POINT_HINT)
     check_positive(omega_drive, "Omega (drive frequency)")
     noise.check(machine.T1, machine.T2)
     out = _observables_jit(machine, drive, omega_drive, noise)

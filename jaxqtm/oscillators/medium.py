@@ -33,10 +33,16 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from .._checks import check_finite, check_positive, check_type, concrete
+from .._checks import POINT_HINT, as_real, check_finite, check_positive, check_scalar, check_type, concrete
 from .._numerics import after
-from ._configuration import RESONANCE_RTOL, AbstractConfiguration, Joint
+from ._configuration import POLE_GAP_RTOL, RESONANCE_RTOL, AbstractConfiguration, Joint
 from ._polesum import PoleSum, imag_part, real_part
+
+
+def _damped_poles(omega, gamma2, xp):
+    """Poles p+-, both in the lower half plane, of 1 / (omega^2 - w^2 - i gamma2 w) per oscillator."""
+    s = xp.sqrt(omega**2 - gamma2**2 / 4 + 0j)  # principal root: real (underdamped) or +i|.| (overdamped)
+    return -0.5j * gamma2 + s, -0.5j * gamma2 - s
 
 
 class WorkingMedium(eqx.Module):
@@ -54,8 +60,8 @@ class WorkingMedium(eqx.Module):
     configuration: AbstractConfiguration
 
     def __init__(self, omega, gamma2, configuration: AbstractConfiguration = Joint()):
-        self.omega = jnp.asarray(omega, dtype=float)
-        self.gamma2 = jnp.asarray(gamma2, dtype=jnp.result_type(float))
+        self.omega = as_real("omega")(omega)
+        self.gamma2 = as_real("gamma2")(gamma2)
         check_type(
             configuration,
             "configuration",
@@ -73,12 +79,42 @@ class WorkingMedium(eqx.Module):
 
     def valid(self):
         """Traced form of :meth:`validate` (boolean scalar): gamma2 > 0, omega > 0, no
-        resonant pair (same conditions, same tolerance)."""
+        resonant pair, no nearly coincident poles (same conditions, same tolerances)."""
         om = self.omega
-        return (self.gamma2 > 0) & jnp.all(om > 0) & ~jnp.any(self.configuration.resonant(om))
+        ok = (self.gamma2 > 0) & jnp.all(om > 0) & ~jnp.any(self.configuration.resonant(om))
+        return ok & (self.pole_gap(self.chi_rational().poles) >= POLE_GAP_RTOL)
+
+    def pole_groups(self) -> np.ndarray:
+        """Block of each of the 2N poles (poles of different blocks never share a residue:
+        only the Independent configuration has more than one block)."""
+        n = self.n
+        return np.tile(np.arange(n), 2) if self.configuration.diagonal else np.zeros(2 * n, int)
+
+    def pole_gap(self, poles):
+        """Smallest relative distance |p_i - p_j| / max(|p_i|, |p_j|) between two poles of one
+        block (numpy for numpy poles, traced otherwise); inf when no block has two poles."""
+        xp = np if isinstance(poles, np.ndarray) else jnp
+        g = self.pole_groups()
+        same = (g[:, None] == g[None, :]) & ~np.eye(g.size, dtype=bool)
+        p = xp.asarray(poles)
+        gap = xp.abs(p[:, None] - p[None, :]) / xp.maximum(xp.maximum(xp.abs(p[:, None]), xp.abs(p[None, :])), 1e-300)
+        return xp.min(xp.where(same, gap, xp.inf))
+
+    def poles_numpy(self) -> np.ndarray:
+        """The poles of chi from numpy (unpolished, for the boundary check): closed form when
+        chi is diagonal, eigenvalues of the linearisation A otherwise."""
+        om, g2 = np.asarray(self.omega, float), float(np.asarray(self.gamma2))
+        if self.configuration.diagonal:
+            return np.concatenate(_damped_poles(om, g2, np))
+        n = self.n
+        a = np.block(
+            [[np.zeros((n, n)), np.eye(n)], [np.diag(om**2), -1j * g2 * self.configuration.coupling_pattern(n, np)]]
+        )
+        return np.linalg.eigvals(a)
 
     def validate(self) -> None:
         """Python-level checks on concrete values (raises ``ValueError`` naming the parameter)."""
+        check_scalar(self.gamma2, "gamma2", POINT_HINT)
         check_positive(self.gamma2, "gamma2", allow_zero=True)
         g2 = concrete(self.gamma2)
         if g2 is not None and np.any(g2 == 0):
@@ -101,6 +137,16 @@ class WorkingMedium(eqx.Module):
                 f"{RESONANCE_RTOL} relative): with a common bath the relative coordinate is a "
                 "dissipation-free normal mode and there is no steady state (seed 001, sec. III). "
                 "Use distinct frequencies, e.g. omega_B = 0.6 omega_A."
+            )
+        if concrete(self.gamma2) is None:
+            return
+        gap = float(self.pole_gap(self.poles_numpy()))
+        if not gap >= POLE_GAP_RTOL:
+            raise ValueError(
+                f"gamma2 = {float(self.gamma2):.6g} with omega = {om.tolist()} ({self.configuration.name}) puts two "
+                f"poles of the response chi within {gap:.2g} (relative) of each other, below the allowed "
+                f"{POLE_GAP_RTOL:g} (critical damping; for one oscillator gamma2 = 2 omega): the pole-residue "
+                "kernels would lose accuracy (~3e-16 / gap^3). Move gamma2 or omega off it by ~1e-3 relative."
             )
 
     def matrix(self, w):
@@ -128,9 +174,21 @@ class WorkingMedium(eqx.Module):
 
     def chi_rational(self) -> PoleSum:
         """chi(w) in pole--residue form (2N poles, residues (2N, N, N))."""
+        if self.configuration.diagonal:
+            return self._chi_rational_diagonal()
         if self.n == 2:
             return self._chi_rational_two()
         return self._chi_rational_general()
+
+    def _chi_rational_diagonal(self) -> PoleSum:
+        """chi = diag(1 / (omega_l^2 - w^2 - i gamma2 w)) = -diag(1 / ((w - p+)(w - p-))): poles and
+        residues in closed form, exact also for equal frequencies (poles of different oscillators
+        coincide but never share a residue), no eigen-solve. Order: p+ of every oscillator, then p-."""
+        pp, pm = _damped_poles(self.omega, self.gamma2, jnp)
+        eye = jnp.eye(self.n)
+        rp = -(eye[:, :, None] * eye[:, None, :]) / (pp - pm)[:, None, None]  # e_l e_l^T (-1/(p+ - p-)) at p+_l
+        res = jnp.concatenate([rp, -rp])
+        return PoleSum(jnp.zeros((0, self.n, self.n), complex), jnp.concatenate([pp, pm]), res)
 
     def _chi_rational_two(self) -> PoleSum:
         """N = 2 without any LAPACK call but one eigenvalue solve.

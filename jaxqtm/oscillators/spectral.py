@@ -18,10 +18,11 @@ import abc
 
 import equinox as eqx
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array
 
-from .._checks import as_float as _as_float
-from .._checks import check_positive, concrete
+from .._checks import Bound, as_real, bounds_hold, check_bounds, concrete, positive
+from ._configuration import POLE_GAP_RTOL
 from ._polesum import PoleSum, imag_part, real_part
 
 
@@ -66,14 +67,23 @@ class AbstractSpectralDensity(eqx.Module):
     def zeta_re_rational(self) -> PoleSum:
         return real_part(self.zeta())
 
+    def bounds(self, name: str = "bath1") -> list[Bound]:
+        """The parameters' allowed ranges, declared once for :meth:`validate` and :meth:`valid`."""
+        return []
+
     def validate(self, name: str = "bath1") -> None:
-        """Python-level checks on concrete parameters (raises ValueError)."""
+        """Python-level checks on concrete parameters (raises ValueError naming the parameter)."""
+        check_bounds(self.bounds(name), scalar=True)
+
+    def valid(self):
+        """Traced form of :meth:`validate` (boolean scalar), for the kernel's invalid flag."""
+        return bounds_hold(self.bounds())
 
 
 class Ohmic(AbstractSpectralDensity):
     """Strictly Ohmic J(w) = gamma w (no cut-off; memory-less friction)."""
 
-    gamma: Array = eqx.field(converter=_as_float)
+    gamma: Array = eqx.field(converter=as_real("gamma"))
 
     def zeta(self):
         g = jnp.asarray(self.gamma, dtype=float)
@@ -87,8 +97,9 @@ class Ohmic(AbstractSpectralDensity):
     def zeta_of(self, z):
         return 1j * self.gamma * z
 
-    def validate(self, name="bath1"):
-        check_positive(self.gamma, f"{name}.gamma", allow_zero=True)
+    def bounds(self, name="bath1"):
+        # gamma = 0 decouples bath 1: no power flows and every TUR ratio is 0/0
+        return [positive(f"{name}.gamma", self.gamma)]
 
 
 class DrudeLorentz(AbstractSpectralDensity):
@@ -98,8 +109,8 @@ class DrudeLorentz(AbstractSpectralDensity):
     so zeta' = -(w/omega_c) J and zeta'' = J (eq. B16).
     """
 
-    gamma: Array = eqx.field(converter=_as_float)
-    omega_c: Array = eqx.field(converter=_as_float)
+    gamma: Array = eqx.field(converter=as_real("gamma"))
+    omega_c: Array = eqx.field(converter=as_real("omega_c"))
 
     def zeta(self):
         g = jnp.asarray(self.gamma, dtype=float)
@@ -114,9 +125,8 @@ class DrudeLorentz(AbstractSpectralDensity):
     def zeta_of(self, z):
         return 1j * self.gamma * z * self.omega_c / (self.omega_c - 1j * z)
 
-    def validate(self, name="bath1"):
-        check_positive(self.gamma, f"{name}.gamma", allow_zero=True)
-        check_positive(self.omega_c, f"{name}.omega_c")
+    def bounds(self, name="bath1"):
+        return [positive(f"{name}.gamma", self.gamma), positive(f"{name}.omega_c", self.omega_c)]
 
 
 class StructuredLorentzian(AbstractSpectralDensity):
@@ -128,9 +138,9 @@ class StructuredLorentzian(AbstractSpectralDensity):
     damped point gamma = 2 omega_1 (double pole) is rejected.
     """
 
-    gamma: Array = eqx.field(converter=_as_float)
-    omega_1: Array = eqx.field(converter=_as_float)
-    d: Array = eqx.field(converter=_as_float, default=1.0)
+    gamma: Array = eqx.field(converter=as_real("gamma"))
+    omega_1: Array = eqx.field(converter=as_real("omega_1"))
+    d: Array = eqx.field(converter=as_real("d"), default=1.0)
 
     def zeta(self):
         g = jnp.asarray(self.gamma, dtype=float)
@@ -150,16 +160,32 @@ class StructuredLorentzian(AbstractSpectralDensity):
     def zeta_of(self, z):
         return self.d / (self.omega_1**2 - z**2 - 1j * self.gamma * z) - self.d / self.omega_1**2
 
+    def bounds(self, name="bath1"):
+        return [
+            positive(f"{name}.gamma", self.gamma),
+            positive(f"{name}.omega_1", self.omega_1),
+            positive(f"{name}.d", self.d),  # d = 0 decouples bath 1 (0/0 TUR ratios)
+        ]
+
+    @staticmethod
+    def _pole_gap(g, w1, xp):
+        """Relative distance of the two poles, 2|s| / |w_pm| (0 at critical damping); numpy for
+        numpy values (the boundary check, also inside a trace), traced otherwise."""
+        s = xp.sqrt(xp.asarray(w1**2 - g**2 / 4 + 0j))
+        return 2.0 * xp.abs(s) / xp.maximum(xp.abs(-0.5j * g + s), xp.abs(-0.5j * g - s))
+
     def validate(self, name="bath1"):
-        check_positive(self.gamma, f"{name}.gamma")
-        check_positive(self.omega_1, f"{name}.omega_1")
-        check_positive(self.d, f"{name}.d", allow_zero=True)
+        super().validate(name)
         vals = concrete((self.gamma, self.omega_1))
         if vals is None:
             return
-        g, w1 = (float(v) for v in vals)
-        if abs(g - 2 * w1) < 1e-8 * w1:
+        gap = float(self._pole_gap(float(vals[0]), float(vals[1]), np))
+        if not gap >= POLE_GAP_RTOL:
             raise ValueError(
-                f"{name}: critically damped structured Lorentzian (gamma = 2 omega_1 = {g}) has a double "
-                "pole; move gamma away from 2*omega_1 by more than 1e-8*omega_1"
+                f"{name}: gamma = {float(vals[0]):.6g} is within {gap:.2g} (relative pole gap) of critical "
+                f"damping gamma = 2 omega_1 = {2 * float(vals[1]):.6g}, below the allowed {POLE_GAP_RTOL:g}: "
+                "the nearly double pole would cost accuracy; move gamma away from 2 omega_1"
             )
+
+    def valid(self):
+        return super().valid() & (self._pole_gap(self.gamma, self.omega_1, jnp) >= POLE_GAP_RTOL)

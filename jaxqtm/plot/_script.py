@@ -1,27 +1,9 @@
-"""Figure scripts: the shared command-line start and one way of writing a figure with its data."""
+"""One way of writing a figure with its data and parameters."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-
-
-def figure_script(argv=None, description: str | None = None, prog: str | None = None):
-    """Parse ``--out DIR [--quick]``, create DIR, select matplotlib's Agg backend.
-
-    Returns ``(args, pyplot)``."""
-    ap = argparse.ArgumentParser(prog=prog, description=description)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args(argv)
-    os.makedirs(args.out, exist_ok=True)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return args, plt
 
 
 def _jsonable(o):

@@ -320,6 +320,9 @@ def _generator_kernel(model, tc, side, tol):
     k, a, b = (jnp.where(m, x, jnp.nan) for x in (k, a, b))
     finite = jnp.all(jnp.isfinite(k) & jnp.isfinite(a) & jnp.isfinite(b), axis=(-2, -1))
     res = first_failure(
-        (~jnp.isfinite(smin), RESULTS.nonfinite), (~ok, RESULTS.singular_generator), (~finite, RESULTS.nonfinite)
+        (~model.valid(), RESULTS.invalid_parameters),
+        (~jnp.isfinite(smin), RESULTS.nonfinite),
+        (~ok, RESULTS.singular_generator),
+        (~finite, RESULTS.nonfinite),
     )
     return k, a, b, smin, codes(res)

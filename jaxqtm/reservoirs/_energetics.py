@@ -238,7 +238,10 @@ def _assemble(model, ts, res, bare, options):
         values = jax.tree_util.tree_leaves((a_bare, a_int, md, u_md, hr_md, wr_md, smin, residual))
         finite = jnp.all(jnp.stack([jnp.isfinite(x) for x in values]), axis=0)
         result = first_failure(
-            (~jnp.isfinite(smin), RESULTS.nonfinite), (~md_ok, RESULTS.singular_generator), (~finite, RESULTS.nonfinite)
+            (~model.valid(), RESULTS.invalid_parameters),
+            (~jnp.isfinite(smin), RESULTS.nonfinite),
+            (~md_ok, RESULTS.singular_generator),
+            (~finite, RESULTS.nonfinite),
         )
         sides[side] = SideEnergetics(
             bare=a_bare,

@@ -14,7 +14,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_finite, check_hermitian, check_int, check_range, check_square
+from .._checks import (
+    as_real,
+    bounds_hold,
+    check_finite,
+    check_hermitian,
+    check_int,
+    check_range,
+    check_square,
+    finite,
+    nonnegative,
+)
 from .._numerics import is_traced
 
 
@@ -30,6 +40,14 @@ class ReservoirModel(eqx.Module):
     g: jax.Array
     T1: jax.Array
     T2: jax.Array
+
+    def valid(self) -> jax.Array:
+        """Traced form of the builder's value checks (boolean scalar): T1, T2 >= 0 and every
+        entry finite (positive definiteness at T > 0 shows up as a non-finite Gibbs state)."""
+        return bounds_hold(
+            [nonnegative("T1", self.T1), nonnegative("T2", self.T2)]
+            + [finite(k, getattr(self, k), real=False) for k in ("h1", "h2", "g")]
+        )
 
     @property
     def n1(self) -> int:
@@ -72,8 +90,8 @@ def reservoir_model(h1, h2, g, T1, T2) -> ReservoirModel:
     h1 = jnp.asarray(h1, dtype=jnp.complex128)
     h2 = jnp.asarray(h2, dtype=jnp.complex128)
     g = jnp.asarray(g, dtype=jnp.complex128)
-    T1 = jnp.asarray(T1, dtype=jnp.float64)
-    T2 = jnp.asarray(T2, dtype=jnp.float64)
+    T1 = as_real("T1")(T1)
+    T2 = as_real("T2")(T2)
     _check_square_hermitian(h1, "h1")
     _check_square_hermitian(h2, "h2")
     if g.shape != (h1.shape[0], h2.shape[0]):

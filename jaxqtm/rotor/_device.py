@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any
 
@@ -10,9 +11,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_range, check_type
+from .._checks import Bound, bounds_hold, check_bounds, check_range, check_type
 from .._numerics import after, is_traced
-from .._results import RESULTS, AbstractResult, combine, finish, first_failure
+from .._results import RESULTS, AbstractResult, combine, finish, first_failure, nan_where_invalid
 from ..lindblad import (
     AbstractMasterEquation,
     GlobalME,
@@ -176,7 +177,7 @@ def _device_kernel(p, truncation, equation, edge_tol):
             (_nonfinite(*obs.values()), RESULTS.nonfinite),
         ),
     )
-    return DeviceResult(
+    out = DeviceResult(
         **obs,
         residual=ss.residual,
         trace=ss.trace,
@@ -184,11 +185,16 @@ def _device_kernel(p, truncation, equation, edge_tol):
         edge_tol=edge_tol,
         result=result,
     )
+    return nan_where_invalid(result, out)
 
 
 def _batch_shape(p: RotorParams):
-    shapes = [jnp.shape(v) for v in jax.tree_util.tree_leaves(p)]
-    return jnp.broadcast_shapes(*shapes) if shapes else ()
+    shapes = {f.name: jnp.shape(getattr(p, f.name)) for f in dataclasses.fields(p)}
+    try:
+        return jnp.broadcast_shapes(*shapes.values()) if shapes else ()
+    except ValueError:
+        given = ", ".join(f"{k} {v}" for k, v in shapes.items() if v != ())
+        raise ValueError(f"RotorParams fields must broadcast to one batch shape; got shapes {given}") from None
 
 
 def _check_call(params, truncation, equation, edge_tol=None):
@@ -257,8 +263,8 @@ class Rectification(AbstractResult):
     exchanging ``beta1`` and ``beta2``; ``R = |(Q - Q_swap)/(Q + Q_swap)|``,
     ``J = max(|Q|, |Q_swap|)/(lam g^2)``, ``Gamma = alpha R + (1 - alpha) J``; the
     angular versions use ``<L_z>`` (``J_angular`` not rescaled, eq. 43).  ``result``
-    combines both solves and flags non-finite ratios (e.g. ``lam = 0``: ``J`` is
-    ``0/0``).
+    combines both solves and flags non-finite ratios; ``lam = 0`` or ``g = 0`` (``J`` would
+    be ``0/0``) is rejected at the boundary and flagged ``invalid_parameters`` when traced.
     """
 
     q: jax.Array
@@ -287,6 +293,10 @@ def rectification(
     see :class:`Rectification`.  Two steady states (the device and its swapped twin)."""
     truncation = _check_call(params, truncation, equation, edge_tol)
     check_range(alpha, "alpha", 0.0, 1.0)
+    # J is normalised by the three-body coupling: lam = 0 or g = 0 leave it 0/0
+    coupled = [Bound("|RotorParams.lam| (rectification)", jnp.abs(params.lam), 0.0, lo_open=True)]
+    coupled.append(Bound("RotorParams.g (rectification)", params.g, 0.0, lo_open=True))
+    check_bounds(coupled)
     a = solve_device(params, truncation, equation=equation, edge_tol=edge_tol, throw=False)
     # The swapped solve must not run concurrently with the first one (two batched LU calls
     # at once can deadlock jaxlib 0.10.2 on CPU, jaxqtm/_numerics.after): a data dependency
@@ -297,11 +307,16 @@ def rectification(
     s = solve_device(swapped, truncation, equation=equation, edge_tol=edge_tol, throw=False)
     q, qs = a.q_hot, s.q_cold
     r = jnp.abs((q - qs) / (q + qs))
-    j = jnp.maximum(jnp.abs(q), jnp.abs(qs)) / (params.lam * params.g**2)
+    j = jnp.maximum(jnp.abs(q), jnp.abs(qs)) / (jnp.abs(params.lam) * params.g**2)
     ra = jnp.abs((a.lz - s.lz) / (a.lz + s.lz))
     ja = jnp.maximum(jnp.abs(a.lz), jnp.abs(s.lz))
     nonfinite = ~(jnp.isfinite(r) & jnp.isfinite(j) & jnp.isfinite(ra) & jnp.isfinite(ja))
-    result = combine(a.result, s.result, first_failure((nonfinite, RESULTS.nonfinite)))
+    result = combine(
+        first_failure((~bounds_hold(coupled, elementwise=True), RESULTS.invalid_parameters)),
+        a.result,
+        s.result,
+        first_failure((nonfinite, RESULTS.nonfinite)),
+    )
     out = Rectification(
         q=q,
         q_swap=qs,
@@ -346,7 +361,7 @@ def evolve_device(
         rot = jnp.zeros((d, d)).at[truncation, truncation].set(1.0)
         rho0 = jnp.kron(jnp.kron(qubit(params.beta1, params.b1), qubit(params.beta2, params.b2)), rot)
     model = rotor_model(params, truncation, equation=equation, load=load)
-    ev = evolve(model, rho0, ts)
+    ev = evolve(model, rho0, ts, throw=False)  # its flag joins every point's result below
 
     def one(rho):
         obs = _observables(params, truncation, model, rho, isinstance(equation, LocalME))
@@ -354,10 +369,13 @@ def evolve_device(
         herm = 0.5 * (rho + jnp.conj(rho.T))
         # chained after the ergotropies' eigen-solves (no concurrent batched LAPACK)
         mine = jnp.min(block_eigvalsh(herm, o["charges"], obs["ergotropy_rotor"])[0])
-        result = first_failure(
-            (_nonfinite(*obs.values()), RESULTS.nonfinite),
-            (mine <= -1e-9, RESULTS.not_positive),
-            (jnp.abs(tr - 1.0) >= 1e-9, RESULTS.not_normalised),
+        result = combine(
+            ev.result,
+            first_failure(
+                (_nonfinite(*obs.values()), RESULTS.nonfinite),
+                (mine <= -1e-9, RESULTS.not_positive),
+                (jnp.abs(tr - 1.0) >= 1e-9, RESULTS.not_normalised),
+            ),
         )
         return DeviceResult(
             **obs,
@@ -368,4 +386,5 @@ def evolve_device(
             result=result,
         )
 
-    return jax.vmap(one)(ev.rho)
+    out = jax.vmap(one)(ev.rho)
+    return nan_where_invalid(out.result, out)

@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import as_float, check_int, check_range, check_type
+from .._checks import Bound, as_real, bounds_hold, check_bounds, check_int, check_type
 from .._numerics import bose
 from ..fcs import CountingSetup, Currents
 from ..lindblad import (
@@ -63,16 +63,23 @@ class RotorParams(eqx.Module):
     :class:`jaxqtm.lindblad.GlobalME`.
     """
 
-    b1: jax.Array = eqx.field(default=4.0, converter=as_float)
-    b2: jax.Array = eqx.field(default=10.0, converter=as_float)
-    beta1: jax.Array = eqx.field(default=0.1, converter=as_float)
-    beta2: jax.Array = eqx.field(default=0.03, converter=as_float)
-    beta_r: jax.Array = eqx.field(default=0.09, converter=as_float)
-    g: jax.Array = eqx.field(default=1.0, converter=as_float)
-    chi: jax.Array = eqx.field(default=0.0, converter=as_float)
-    lam: jax.Array = eqx.field(default=0.1, converter=as_float)
-    gamma: jax.Array = eqx.field(default=5e-5, converter=as_float)
-    inertia: jax.Array = eqx.field(default=1.0, converter=as_float)
+    b1: jax.Array = eqx.field(default=4.0, converter=as_real("RotorParams.b1"))
+    b2: jax.Array = eqx.field(default=10.0, converter=as_real("RotorParams.b2"))
+    beta1: jax.Array = eqx.field(default=0.1, converter=as_real("RotorParams.beta1"))
+    beta2: jax.Array = eqx.field(default=0.03, converter=as_real("RotorParams.beta2"))
+    beta_r: jax.Array = eqx.field(default=0.09, converter=as_real("RotorParams.beta_r"))
+    g: jax.Array = eqx.field(default=1.0, converter=as_real("RotorParams.g"))
+    chi: jax.Array = eqx.field(default=0.0, converter=as_real("RotorParams.chi"))
+    lam: jax.Array = eqx.field(default=0.1, converter=as_real("RotorParams.lam"))
+    gamma: jax.Array = eqx.field(default=5e-5, converter=as_real("RotorParams.gamma"))
+    inertia: jax.Array = eqx.field(default=1.0, converter=as_real("RotorParams.inertia"))
+
+    def bounds(self) -> list[Bound]:
+        """Allowed ranges, declared once for :func:`validate_params` and :func:`param_violation`."""
+        return [
+            Bound(f"RotorParams.{name}", getattr(self, name), lo, 1.0 if name == "chi" else None, lo_open=lo_open)
+            for name, (lo, lo_open) in _RANGES.items()
+        ]
 
     def swapped(self) -> RotorParams:
         """The same device with the two qubit-bath temperatures exchanged."""
@@ -99,21 +106,12 @@ def validate_params(p: RotorParams) -> None:
     naming the field, its value and the allowed range.  Traced fields are checked in
     the kernel (:func:`param_violation`)."""
     check_type(p, "params", RotorParams, "jaxqtm.rotor.RotorParams")
-    for name, (lo, lo_open) in _RANGES.items():
-        check_range(getattr(p, name), f"RotorParams.{name}", lo, 1.0 if name == "chi" else None, lo_open=lo_open)
+    check_bounds(p.bounds())
 
 
 def param_violation(p: RotorParams):
     """Traced form of :func:`validate_params`: True where some field is out of range."""
-    bad = jnp.zeros((), bool)
-    for name, (lo, lo_open) in _RANGES.items():
-        v = getattr(p, name)
-        bad = bad | ~jnp.all(jnp.isfinite(v))
-        if lo is not None:
-            bad = bad | jnp.any(v <= lo if lo_open else v < lo)
-        if name == "chi":
-            bad = bad | jnp.any(v > 1.0)
-    return bad
+    return ~bounds_hold(p.bounds())
 
 
 def check_truncation(truncation) -> int:

@@ -29,7 +29,14 @@ of ``jaxqtm.reservoirs`` (one chunking concept, ``AbstractChunking``).
 
 **Checkpoints.** With ``out=DIR`` each finished chunk is written atomically to ``DIR/chunks``;
 running the same call again resumes (finished chunks are read, not recomputed) and the result is
-bit-identical to an uninterrupted run. The final ``DIR/arrays/*.npy`` (memory-mapped) and
+bit-identical to an uninterrupted run. The directory is tied to the kernel's *content*
+(``jaxqtm._fingerprint``: its code, closed-over constants, defaults, referenced globals and helper
+functions, not its name or line numbers): another kernel, or the same one edited, is refused with a
+``ValueError`` saying what differs (``resume=False`` recomputes); a kernel holding objects that cannot
+be read deterministically needs ``kernel_version=``. Each chunk file carries the dtype, shape and
+sha256 of its arrays; a damaged, truncated or foreign chunk is named in a warning and recomputed,
+never cast or broadcast; ``load(DIR, verify=True)`` checks the final arrays against ``meta.json``.
+The final ``DIR/arrays/*.npy`` (memory-mapped) and
 ``DIR/meta.json`` (grid values, fixed parameters, kernel, jaxqtm/jax versions, devices, chunking,
 timings, the RESULTS code table and the count of every code by name; the integer code of each point
 in ``DIR/arrays/__result__.npy``) are open formats; ``netcdf=True`` adds ``DIR/result.nc``; ``load(DIR)``.

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import json
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -17,13 +19,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._chunking import AbstractChunking, Auto
+from .._fingerprint import Fingerprint, changed_parts, digest_arrays, fingerprint
 from .._progress import AbstractProgressMeter, TextProgressMeter, check_progress_meter, compile_event
 from .._results import RESULTS, ResultError, from_codes, is_result, message, name_of
 from ._axes import _check_name, _jsonable, as_grid
 from ._devices import AbstractDevices, SingleDevice, as_devices
 
-FORMAT = "jaxqtm-sweep/2"
+FORMAT = "jaxqtm-sweep/3"  # /3: kernel content fingerprint, integrity record in every chunk file
 RESULT_FILE = "__result__"  # arrays/__result__.npy: the sweep's integer RESULTS code per point
+RECORD = "__record__"  # in each chunk file: JSON of its sweep, place and the sha256 of every array
+ERROR = "__error__"  # in the chunk file of a chunk that raised (retried on resume)
 # Compiled chunk programs of recent sweeps, keyed by (kernel, fixed, chunk specs, devices): a
 # repeated sweep of the same kernel with the same chunk shape (a re-run notebook cell, the same
 # map on shifted parameter values) does not recompile.
@@ -137,15 +142,52 @@ class SweepResult:
         return path
 
 
-def load(out) -> SweepResult:
-    """Load a finished sweep written by ``sweep(..., out=out)`` (arrays memory-mapped)."""
-    with open(os.path.join(out, "meta.json")) as fh:
-        meta = json.load(fh)
-    arrays = {
-        k: np.load(os.path.join(out, "arrays", f"{k}.npy"), mmap_mode="r").reshape(meta["outputs"][k]["shape"])
-        for k in meta["output_names"]
-    }
-    codes = np.load(os.path.join(out, "arrays", f"{RESULT_FILE}.npy")).reshape(meta["grid"]["shape"])
+def load(out, *, verify: bool = True) -> SweepResult:
+    """Load a finished sweep written by ``sweep(..., out=out)`` (arrays memory-mapped).
+
+    Every ``arrays/<name>.npy`` must have the dtype and shape that ``meta.json`` records (else
+    ``ValueError`` naming the file; nothing is reshaped or cast); with ``verify=True`` (default)
+    its content must also match the sha256 recorded when the sweep ended (one sequential read
+    of each array). A missing ``meta.json`` (the sweep did not finish) raises
+    ``FileNotFoundError``, a damaged one ``ValueError``, both naming the file."""
+    out = os.fspath(out)
+    mpath = os.path.join(out, "meta.json")
+    if not os.path.exists(mpath):
+        raise FileNotFoundError(
+            f"{mpath} does not exist: {out!r} holds no finished sweep (meta.json is written when "
+            "sweep(..., out=...) ends; run the sweep again with the same out= to finish it)"
+        )
+    meta = _read_json(mpath, "run the sweep again with the same out= to rewrite it (its finished chunks are reused)")
+    try:
+        n = int(np.prod(meta["grid"]["shape"]))
+        nd = len(meta["grid"]["shape"])
+        names = list(meta["output_names"])
+        specs = {k: (meta["outputs"][k]["shape"], meta["outputs"][k]["dtype"]) for k in names}
+        specs[RESULT_FILE] = (meta["grid"]["shape"], "int32")
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{mpath} is not the metadata of a finished sweep (missing or bad entry {e})") from None
+    hashes = {k: meta["outputs"][k].get("sha256") for k in names} | {RESULT_FILE: meta.get("result_sha256")}
+    loaded = {}
+    for k, (shape, dtype) in specs.items():
+        path = os.path.join(out, "arrays", f"{k}.npy")
+        try:
+            a = np.load(path, mmap_mode="r", allow_pickle=False)
+        except Exception as e:  # noqa: BLE001 - missing, truncated or not an .npy file
+            raise ValueError(f"{path} cannot be read ({type(e).__name__}: {e}); run the sweep again") from None
+        want = (n,) + tuple(shape[nd:])
+        if a.shape != want or str(a.dtype) != dtype:
+            raise ValueError(
+                f"{path} holds an array of shape {a.shape} and dtype {a.dtype}, but {mpath} records "
+                f"shape {want} and dtype {dtype}: the files do not belong together; run the sweep again"
+            )
+        if verify and hashes[k] is not None and _stream_sha256(a) != hashes[k]:
+            raise ValueError(
+                f"{path}: its content does not match the sha256 recorded in {mpath} (modified or "
+                "damaged after the sweep ended); run the sweep again, or load(..., verify=False) to read it anyway"
+            )
+        loaded[k] = a.reshape(shape)
+    codes = np.asarray(loaded.pop(RESULT_FILE))
+    arrays = loaded
     coords = {}
     for ax in meta["grid"]["axes"]:
         for k, v in ax.items():
@@ -174,11 +216,132 @@ def _leaf_name(path) -> str:
     return ".".join(parts) or "value"
 
 
-def _kernel_id(fn) -> str:
-    # the qualified name only: the same kernel imported under another module path (a script
-    # vs a package) must still resume
+def _kernel_name(fn) -> str:
+    # for the metadata and messages only; the kernel's identity is its content fingerprint
     f = getattr(fn, "func", fn)  # functools.partial
     return getattr(f, "__qualname__", type(f).__name__)
+
+
+def _read_json(path, advice):
+    """A JSON file written by the sweep; a damaged one raises ValueError naming it."""
+    try:
+        with open(path) as fh:
+            obj = json.load(fh)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path} cannot be read ({type(e).__name__}: {e}); {advice}") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"{path} does not hold a JSON object; {advice}")
+    return obj
+
+
+def _checksum(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+
+
+def _stream_sha256(a, block_bytes=1 << 26) -> str:
+    """sha256 of the raw C-order bytes of ``a`` (read along its first axis in blocks, so a
+    memory-mapped array larger than RAM is never loaded at once)."""
+    h = hashlib.sha256()
+    step = max(1, block_bytes // max(1, a[:1].nbytes))
+    for lo in range(0, a.shape[0], step):
+        h.update(np.ascontiguousarray(a[lo : lo + step]).tobytes())
+    return h.hexdigest()
+
+
+def _array_records(arrays) -> dict:
+    sums = digest_arrays(arrays)
+    return {k: dict(dtype=str(a.dtype), shape=list(a.shape), sha256=sums[k]) for k, a in arrays.items()}
+
+
+def _check_manifest(mpath, out, identity, kfp, name) -> dict:
+    """The manifest of the sweep in ``out``, checked against this sweep's identity: a damaged or
+    edited manifest, or a different sweep, raises ``ValueError`` saying what differs."""
+    advice = (
+        "pass resume=False to start the sweep over in this directory (its finished chunks are "
+        "discarded), or use another out="
+    )
+    m = _read_json(mpath, advice)
+    body = {k: v for k, v in m.items() if k != "checksum"}
+    if m.get("format") != identity["format"]:
+        raise ValueError(
+            f"out={out!r} holds a different sweep: its {mpath} has format {m.get('format')!r}, this "
+            f"jaxqtm writes {identity['format']!r} (older checkpoints are not resumed); {advice}"
+        )
+    if m.get("checksum") != _checksum(body):
+        raise ValueError(
+            f"{mpath} was modified or damaged after it was written (its checksum does not match); {advice}"
+        )
+    size = m.get("chunk_size")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"{mpath}: chunk_size = {size!r} must be an integer >= 1; {advice}")
+    diffs = []
+    if m.get("grid_fingerprint") != identity["grid_fingerprint"]:
+        diffs.append("the grid (parameter names, values or dimensions)")
+    if m.get("fixed") != identity["fixed"]:
+        diffs.append(f"the fixed parameters (stored {m.get('fixed')}, now {identity['fixed']})")
+    if m.get("kernel_fingerprint") != identity["kernel_fingerprint"]:
+        parts = changed_parts(m.get("kernel_parts") or {}, kfp.parts)
+        diffs.append(
+            f"the kernel (stored {m.get('kernel')!r}, now {name!r}; changed: {', '.join(parts) or 'its content'})"
+        )
+    if m.get("kernel_version") != identity["kernel_version"]:
+        diffs.append(f"kernel_version (stored {m.get('kernel_version')!r}, now {identity['kernel_version']!r})")
+    if diffs:
+        raise ValueError(
+            f"out={out!r} holds a different sweep; what differs: {'; '.join(diffs)}. Its finished chunks "
+            f"are never reused for another sweep: {advice}"
+        )
+    return m
+
+
+def _read_chunk(path, *, sweep_id, index, lo, hi, specs) -> tuple[str, Any]:
+    """Read and verify one chunk file: ``("done", arrays)``, ``("failed", None)`` (an intact
+    record of a chunk that raised: retried), ``("missing", None)`` or ``("damaged", reason)``.
+
+    A chunk is reused only if it opens without pickle, carries its integrity record, belongs
+    to this sweep (same identity and chunk size) at this place (index, first and last point),
+    holds exactly the expected outputs with the expected dtypes and shapes (never cast or
+    broadcast) and every array matches the sha256 of its record."""
+    if not os.path.exists(path):
+        return "missing", None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as e:
+        return "damaged", f"it cannot be opened ({e})"
+    if head != b"PK\x03\x04":  # else numpy guesses "pickled data" for any garbage
+        size = os.path.getsize(path)
+        return (
+            "damaged",
+            "it is empty (0 bytes)" if size == 0 else f"it is not an .npz file ({size} bytes of something else)",
+        )
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+        rec = json.loads(str(data.pop(RECORD)))
+        place = (rec["sweep"], rec["chunk"], rec["lo"], rec["hi"])
+        hashes = {k: v["sha256"] for k, v in rec["arrays"].items()}
+    except KeyError:
+        return "damaged", f"it has no integrity record ({RECORD}): not written by this version of sweep"
+    except Exception as e:  # noqa: BLE001 - truncated, empty, garbage, not a zip, pickled data, ...
+        return "damaged", f"it cannot be read ({type(e).__name__}: {str(e)[:200]})"
+    if place != (sweep_id, index, lo, hi):
+        return "damaged", f"its record places it elsewhere (chunk {rec['chunk']}, points {rec['lo']}..{rec['hi']})"
+    got = digest_arrays(data)
+    if got != hashes:
+        bad = sorted(k for k in set(got) | set(hashes) if got.get(k) != hashes.get(k))
+        return "damaged", f"the content of {bad} does not match the sha256 of its record (modified or damaged)"
+    if ERROR in data:
+        return "failed", None
+    if set(data) != set(specs):
+        return "damaged", f"it holds the outputs {sorted(data)}, expected {sorted(specs)}"
+    for k, (shape, dtype) in specs.items():
+        if data[k].shape != (hi - lo,) + shape or data[k].dtype != dtype:
+            return "damaged", (
+                f"output {k!r} has shape {data[k].shape} and dtype {data[k].dtype}, "
+                f"expected {(hi - lo,) + shape} and {dtype}"
+            )
+    return "done", data
 
 
 def _atomic_savez(path, **arrays):
@@ -255,6 +418,7 @@ def sweep(
     devices: AbstractDevices | jax.sharding.Mesh = SingleDevice(),
     throw: bool = False,
     netcdf: bool = False,
+    kernel_version: str | None = None,
 ) -> SweepResult:
     """Map a pure per-point kernel over a parameter grid.
 
@@ -270,11 +434,13 @@ def sweep(
       devices), like ``jax.jit`` caches per function: a later sweep with new grid values does
       not recompile.
     - ``out``: directory for checkpoints and results. Each finished chunk is written atomically
-      (``chunks/c<i>.npz``); a re-run with ``resume=True`` skips finished chunks, so a killed
-      sweep resumes and ends bit-identical to an uninterrupted one. At the end ``arrays/*.npy``
-      (memory-mapped, so a grid larger than RAM never needs to fit; the codes in
-      ``arrays/__result__.npy``) and ``meta.json`` are written; ``netcdf=True`` adds
-      ``result.nc``. ``resume=False`` discards earlier chunks.
+      (``chunks/c<i>.npz``, one file holding its outputs, codes and integrity record); a re-run
+      with ``resume=True`` skips finished chunks, so a killed sweep resumes and ends
+      bit-identical to an uninterrupted one (see **Resume** below for what is checked). At the
+      end ``arrays/*.npy`` (memory-mapped, so a grid larger than RAM never needs to fit; the codes
+      in ``arrays/__result__.npy``) and ``meta.json`` (with the sha256 of every array, checked by
+      :func:`load`) are written; ``netcdf=True`` adds ``result.nc``. ``resume=False`` discards
+      earlier chunks and starts over.
     - ``progress_meter``: ``TextProgressMeter()`` (one line per chunk to stderr),
       ``NoProgressMeter()``, or ``CallbackProgressMeter(f)``: ``f`` gets a dict per event,
       ``task="sweep"``, ``event`` ``"start"`` (``n_points``, ``n_chunks``, ``chunk_size``,
@@ -291,6 +457,23 @@ def sweep(
       retries it) and failed points are flagged.  ``True``: a chunk that raises re-raises, and
       the first chunk with a failed point raises :class:`jaxqtm.ResultError` naming the point
       (after its checkpoint is written).
+    - ``kernel_version``: optional string stored with the checkpoints and part of the sweep's
+      identity; needed to resume a kernel that holds parts jaxqtm cannot fingerprint by content.
+
+    **Resume** (``out`` holds a ``manifest.json`` and ``resume=True``). The sweep's identity is
+    the grid (names, values, dimensions), ``fixed``, ``kernel_version``, the checkpoint format and
+    the kernel's *content fingerprint* (:mod:`jaxqtm._fingerprint`: a sha256 of its code, defaults,
+    closure contents, the data and functions it references as globals -- recursively -- not of its
+    name, file or line numbers). A different identity raises ``ValueError`` naming the directory
+    and what differs (e.g. ``closure:scale`` or ``global:helper`` of the kernel); finished chunks
+    are never reused for another sweep. A damaged or edited ``manifest.json`` raises too. A kernel
+    with parts that cannot be fingerprinted (an object whose only description is its memory
+    address, see the module) warns when the directory is created and refuses to resume unless
+    both runs pass the same ``kernel_version``. Each chunk file is reused only if it opens
+    (``allow_pickle=False``), belongs to this sweep at its place, has exactly the expected outputs,
+    dtypes and shapes and matches the sha256 of its record; any other chunk file is named in a
+    warning and recomputed (never cast, broadcast or trusted). Library code the kernel calls
+    (jax, numpy, jaxqtm itself ...) is identified by name only: its versions are in ``meta.json``.
 
     **Failures.** A point's ``result`` is read from EVERY :class:`jaxqtm.RESULTS` item anywhere in
     the kernel's output (a component's result object, or ``result=first_failure(...)`` in a
@@ -323,6 +506,8 @@ def sweep(
     report = check_progress_meter(progress_meter)
     if not isinstance(throw, bool):
         raise TypeError(f"throw must be True or False, got {throw!r}")
+    if kernel_version is not None and not isinstance(kernel_version, str):
+        raise TypeError(f"kernel_version must be a string or None, got {kernel_version!r}")
     placement = as_devices(devices)
     devs = placement.devices()
     mesh = placement.mesh()
@@ -394,27 +579,51 @@ def sweep(
 
     # ---- checkpoint directory ----------------------------------------------------
     n = grid.size
-    identity = dict(format=FORMAT, grid_fingerprint=grid.fingerprint(), fixed=fixed_json, kernel=_kernel_id(fn))
+    # only a checkpoint directory needs it (a kernel closing over a large array is hashed once per call)
+    kfp = fingerprint(fn) if out is not None else Fingerprint("", {}, ())
+    name = _kernel_name(fn)
+    identity = dict(
+        format=FORMAT,
+        grid_fingerprint=grid.fingerprint(),
+        fixed=fixed_json,
+        kernel_fingerprint=kfp.digest,
+        kernel_version=kernel_version,
+    )
+    opaque_note = (
+        f"the kernel {name!r} holds parts that jaxqtm cannot fingerprint by content "
+        f"({'; '.join(kfp.opaque)}), so a match of its fingerprint does not prove it unchanged"
+    )
     manifest = None
     if out is not None:
         out = os.fspath(out)
         mpath = os.path.join(out, "manifest.json")
         if os.path.exists(mpath) and resume:
-            with open(mpath) as fh:
-                manifest = json.load(fh)
-            if {k: manifest.get(k) for k in identity} != identity:
+            manifest = _check_manifest(mpath, out, identity, kfp, name)
+            if (kfp.opaque or manifest.get("kernel_opaque")) and kernel_version is None:
                 raise ValueError(
-                    f"out={out!r} holds a different sweep (grid, fixed parameters, kernel or format "
-                    "differ); use another directory or resume=False to overwrite it"
+                    f"out={out!r} holds finished chunks, but {opaque_note}: they are not reused. Pass "
+                    "resume=False to recompute them, another out=, or kernel_version='...' (the same string "
+                    "in the run that writes the directory and in every resume) to vouch for the kernel"
                 )
-        elif writer:
-            for sub in ("chunks", "arrays"):
-                shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
-            for f in ("manifest.json", "meta.json", "result.nc"):
-                if os.path.exists(os.path.join(out, f)):
-                    os.remove(os.path.join(out, f))
+        else:
+            if kfp.opaque and kernel_version is None:
+                warnings.warn(
+                    f"sweep(out={out!r}): {opaque_note}; a later run will refuse to resume from this "
+                    "directory unless both pass the same kernel_version='...'",
+                    stacklevel=2,
+                )
+            if writer:
+                for sub in ("chunks", "arrays"):
+                    shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
+                for f in ("manifest.json", "meta.json", "result.nc"):
+                    if os.path.exists(os.path.join(out, f)):
+                        os.remove(os.path.join(out, f))
         if writer:
             os.makedirs(os.path.join(out, "chunks"), exist_ok=True)
+            # the arrays below are rewritten: a finished sweep's meta.json must not outlive them
+            for f in ("meta.json", "result.nc"):
+                if os.path.exists(os.path.join(out, f)):
+                    os.remove(os.path.join(out, f))
 
     if manifest is not None:  # resume: same chunk boundaries as the first run
         size = int(manifest["chunk_size"])
@@ -425,23 +634,25 @@ def sweep(
         )
         size = batch
         if out is not None and writer:
-            _atomic_json(
-                os.path.join(out, "manifest.json"),
-                identity
-                | dict(
-                    chunk_size=size,
-                    n_points=n,
-                    shape=list(grid.shape),
-                    created=datetime.datetime.now(datetime.UTC).isoformat(),
-                ),
+            body = identity | dict(
+                kernel=name,
+                kernel_parts=kfp.parts,
+                kernel_opaque=list(kfp.opaque),
+                chunk_size=size,
+                n_points=n,
+                shape=list(grid.shape),
+                created=datetime.datetime.now(datetime.UTC).isoformat(),
             )
+            _atomic_json(os.path.join(out, "manifest.json"), body | dict(checksum=_checksum(body)))
+    # what every chunk file's record must name: this sweep's identity and its chunk size
+    sweep_id = _checksum(identity | dict(chunk_size=size))
     compiled, nbytes = compile_at(batch)
     n_chunks = -(-n // size)
 
     out_shapes = compiled.out_info  # no extra trace of the kernel
     leaves_with_path, treedef = jax.tree_util.tree_flatten_with_path(out_shapes, is_leaf=is_result)
     names = [_leaf_name(p) for p, _ in leaves_with_path]
-    if len(set(names)) != len(names) or RESULT_FILE in names:
+    if len(set(names)) != len(names) or {RESULT_FILE, RECORD, ERROR} & set(names):
         names = [f"{nm}__{i}" for i, nm in enumerate(names)]
     is_res = [is_result(x) for _, x in leaves_with_path]
     result_names = [nm for nm, r in zip(names, is_res) if r]
@@ -467,11 +678,19 @@ def sweep(
         assert out is not None
         return os.path.join(out, "chunks", f"c{i:07d}.npz")
 
-    def done(i):
-        if out is None or not os.path.exists(chunk_path(i)):
-            return False
-        with np.load(chunk_path(i)) as z:
-            return "__error__" not in z.files  # failed chunks are retried on resume
+    chunk_specs = {nm: leaf_specs[nm] for nm in names} | {RESULT_FILE: ((), np.dtype(np.int32))}
+
+    def read_chunk(i) -> dict[str, np.ndarray] | None:
+        """The verified arrays of finished chunk i, or None (then it is computed); a damaged
+        chunk file is named in a warning, never reused."""
+        if out is None:
+            return None
+        lo, hi = i * size, min(n, (i + 1) * size)
+        path = chunk_path(i)
+        status, got = _read_chunk(path, sweep_id=sweep_id, index=i, lo=lo, hi=hi, specs=chunk_specs)
+        if status == "damaged":
+            warnings.warn(f"sweep: chunk file {path} is not reused, it is recomputed: {got}", stacklevel=3)
+        return got if status == "done" else None
 
     def raise_first_failure(lo, st):
         bad = np.flatnonzero(st != 0)
@@ -487,7 +706,11 @@ def sweep(
             "result instead (SweepResult.result / .ok say which points failed)."
         )
 
-    resumed = [i for i in range(n_chunks) if done(i)]
+    # failed chunks are retried; the verified ones are read again (and checked again) below
+    resumed = []
+    for i in range(n_chunks if manifest is not None else 0):
+        if read_chunk(i) is not None:
+            resumed.append(i)
     resumed_note = f"; resumed {len(resumed)}/{n_chunks} finished chunks from {out}" if resumed else ""
     report(
         dict(
@@ -514,17 +737,29 @@ def sweep(
     def host(x):
         return _gather(x._value if is_result(x) else x)
 
+    # sha256 of every output over the whole grid, fed chunk by chunk in order (recorded in
+    # meta.json: load() checks the arrays/*.npy files against it)
+    sha = {nm: hashlib.sha256() for nm in names + [RESULT_FILE]}
+
+    def record_hashes(lo, hi):
+        for nm in names:
+            sha[nm].update(np.ascontiguousarray(bufs[nm][lo:hi]).tobytes())
+        sha[RESULT_FILE].update(np.ascontiguousarray(codes[lo:hi]).tobytes())
+
     t_run = time.perf_counter()
     done_points, computed_points = 0, 0
     for i in range(n_chunks):
         lo, hi = i * size, min(n, (i + 1) * size)
         m = hi - lo
-        if i in resumed:
-            with np.load(chunk_path(i)) as z:
-                for nm in names:
-                    bufs[nm][lo:hi] = z[nm]
-                st = z[RESULT_FILE]
+        z = read_chunk(i) if i in resumed else None
+        if z is None and i in resumed:  # changed since the check above: recomputed
+            resumed.remove(i)
+        if z is not None:
+            for nm in names:
+                bufs[nm][lo:hi] = z[nm]
+            st = z[RESULT_FILE]
             codes[lo:hi] = st
+            record_hashes(lo, hi)
             done_points += m
             raise_first_failure(lo, st)
             continue
@@ -556,9 +791,14 @@ def sweep(
         for nm in names:
             bufs[nm][lo:hi] = chunk_arrays[nm]
         codes[lo:hi] = st
+        record_hashes(lo, hi)
         if out is not None and writer:
-            extra = {"__error__": np.asarray(err)} if err is not None else {}
-            _atomic_savez(chunk_path(i), **chunk_arrays, **{RESULT_FILE: st}, **extra)
+            # saved as they are in the buffers (the dtypes a resume checks)
+            saved = {nm: np.asarray(bufs[nm][lo:hi]) for nm in names} | {RESULT_FILE: np.asarray(codes[lo:hi])}
+            if err is not None:
+                saved[ERROR] = np.asarray(err)
+            rec = dict(sweep=sweep_id, chunk=i, lo=lo, hi=hi, arrays=_array_records(saved))
+            _atomic_savez(chunk_path(i), **saved, **{RECORD: np.asarray(json.dumps(rec))})
         done_points += m
         computed_points += m
         raise_first_failure(lo, st)
@@ -602,11 +842,18 @@ def sweep(
         jaxlib_version=getattr(__import__("jaxlib"), "__version__", "?"),
         x64=bool(jax.config.read("jax_enable_x64")),
         created=datetime.datetime.now(datetime.UTC).isoformat(),
-        kernel=identity["kernel"],
+        kernel=name,
+        kernel_fingerprint=kfp.digest or None,  # (None without out=)
+        kernel_opaque=list(kfp.opaque),
+        kernel_version=kernel_version,
         grid=grid.describe(),
         fixed=fixed_json,
         output_names=names,
-        outputs={nm: dict(shape=list(shape + s), dtype=str(d)) for nm, (s, d) in leaf_specs.items()},
+        outputs={
+            nm: dict(shape=list(shape + s), dtype=str(d), sha256=sha[nm].hexdigest())
+            for nm, (s, d) in leaf_specs.items()
+        },
+        result_sha256=sha[RESULT_FILE].hexdigest(),
         results=result_names,
         chunk=dict(
             strategy=repr(chunk),
