@@ -12,9 +12,10 @@ What is hashed (a Merkle tree: every node hashes a type tag and its children's d
   or importing it under another module path, keeps its fingerprint; editing its body does
   not) and its docstring.
 - a global that is a function is hashed the same way (recursively: editing a helper the kernel
-  calls changes the kernel's fingerprint); a module contributes only its name; a class its
-  qualified name and, for classes defined outside :data:`LIBRARIES`, the functions, properties
-  and plain attributes defined in its body (and in its bases outside :data:`LIBRARIES`).
+  calls changes the kernel's fingerprint); a library module contributes only its name (of a
+  user's module, the attributes the code names are hashed like globals); a class its qualified
+  name and, for classes defined outside :data:`LIBRARIES`, the functions, properties and plain
+  attributes defined in its body (and in its bases outside :data:`LIBRARIES`).
 - code of :data:`LIBRARIES` (the standard library, jax, numpy, equinox, optax, jaxqtm ...) is
   identified by module and qualified name only -- its version is in a sweep's metadata -- but
   the closure cells and defaults of such a function are data and are hashed (the learning rate
@@ -183,7 +184,27 @@ def _globals_of(fn):
         names.update(code.co_names)
         stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
     g = fn.__globals__
-    return [(n, g[n]) for n in sorted(names) if n in g]
+    found = [(n, g[n]) for n in sorted(names) if n in g]
+    cells = zip(fn.__code__.co_freevars, fn.__closure__ or ())
+    for n, v in found + [(n, _cell_value(c)) for n, c in cells]:
+        found += _module_attributes(n, v, names)
+    return found
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return None
+
+
+def _module_attributes(n, v, names):
+    """A user module reached through a global or a closure (``mymod.scale(x)``, ``mymod.S``): the
+    attributes the code names, hashed like globals (editing mymod.py and reloading it changes the
+    kernel); a library module stays a name (its version is in the metadata)."""
+    if not isinstance(v, types.ModuleType) or _is_library_module(v.__name__.split(".")[0]):
+        return []
+    return [(f"{n}.{a}", getattr(v, a)) for a in sorted(names) if not a.startswith("__") and hasattr(v, a)]
 
 
 class _Code:

@@ -62,8 +62,8 @@ def _oscillator(argv):
     p.add_argument("--omega_1", type=float, default=1.0, help="structured Lorentzian peak")
     p.add_argument("--d1", type=float, default=1.0, help="structured Lorentzian weight")
     p.add_argument("--T", type=float, default=None, help="sets T1 = T2 = T")
-    p.add_argument("--T1", type=float, default=0.1)
-    p.add_argument("--T2", type=float, default=0.1)
+    p.add_argument("--T1", type=float, default=None, help="bath-1 temperature (default 0.1)")
+    p.add_argument("--T2", type=float, default=None, help="bath-2 temperature (default 0.1)")
     p.add_argument("--Omega", type=float, default=200.0, help="drive frequency")
     p.add_argument("--phi", type=float, default=math.pi / 2)
     p.add_argument("--r", type=float, default=0.0, help="f_A = 1, f_B = (Omega/omega_c)^r")
@@ -79,7 +79,9 @@ def _oscillator(argv):
 
     import jaxqtm.oscillators as osc
 
-    t1, t2 = (a.T, a.T) if a.T is not None else (a.T1, a.T2)
+    if a.T is not None and (a.T1 is not None or a.T2 is not None):
+        p.error("--T sets both temperatures; give either --T or --T1/--T2, not both")
+    t1, t2 = (a.T, a.T) if a.T is not None else (0.1 if a.T1 is None else a.T1, 0.1 if a.T2 is None else a.T2)
     try:  # the library validates at the boundary (ValueError/TypeError) before anything is compiled
         bath = {
             "drude": lambda: osc.DrudeLorentz(a.gamma1, a.omega_c),

@@ -96,6 +96,8 @@ collective engine, whose degeneracy coherence makes ``A_qm > 0``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -105,7 +107,7 @@ from jaxqtm.lindblad import liouvillian
 
 from .._checks import check_int, check_range, check_type, concrete, fmt
 from .._numerics import bose, expm
-from .._results import RESULTS, AbstractResult, finish, first_failure
+from .._results import RESULTS, AbstractResult, finish, first_failure, nan_where_invalid
 from ..lindblad import lindblad_model
 from ..lindblad._linsolve import bordered_lu
 from ._thermo import heat_fluctuation_terms as heat_fluctuation
@@ -401,6 +403,12 @@ _POSITIVE = ("beta_hot", "beta_cold", "omega_end", "omega_start", "kappa", "tau"
 def _validate(cycle: CarnotCycle, steps):
     check_int(steps, "steps", 1)
     check_type(cycle, "cycle", CarnotCycle, "jaxqtm.coherence.CarnotCycle")
+    shapes = {f.name: np.shape(getattr(cycle, f.name)) for f in dataclasses.fields(cycle)}
+    try:
+        np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        given = ", ".join(f"{k} {v}" for k, v in shapes.items() if v != ())
+        raise ValueError(f"CarnotCycle fields must broadcast to one batch shape; got shapes {given}") from None
     for name in _POSITIVE:  # every entry, also of array-valued fields
         check_range(getattr(cycle, name), f"CarnotCycle.{name}", 0.0, None, lo_open=True)
     check_range(cycle.hot_fraction, "CarnotCycle.hot_fraction", 0.0, 1.0, lo_open=True, hi_open=True)
@@ -515,13 +523,16 @@ def _cycle_kernel(cycle: CarnotCycle, dissipation: AbstractDissipation, steps: i
     a_cl_mean = jnp.sum(a_cl) / tau
     eta_c = 1.0 - cycle.beta_hot / cycle.beta_cold
     power = work / tau
-    q_safe = jnp.where(q_hot != 0, q_hot, 1.0)  # double where: eta finite with finite gradient
-    eta = jnp.where(q_hot != 0, work / q_safe, jnp.nan)
+    # the efficiency of an engine only (W > 0 and Q_H > 0): elsewhere W / Q_H is no efficiency
+    # (with Q_H at round-off level, steps = 1, it exceeded eta_C); double where for the gradient
+    engine = (work > 0) & (q_hot > 0)
+    q_safe = jnp.where(engine, q_hot, 1.0)
+    eta = jnp.where(engine, work / q_safe, jnp.nan)
     sigma = -cycle.beta_hot * q_hot - cycle.beta_cold * q_cold
     tradeoff = cycle.beta_cold * eta * (eta_c - eta)
     times = jnp.concatenate([jnp.zeros(1), jnp.cumsum(dts)])
-    finite = jnp.isfinite(power) & jnp.isfinite(eta) & jnp.isfinite(a_mean)
-    return EngineResult(
+    finite = jnp.isfinite(power) & (jnp.isfinite(eta) | ~engine) & jnp.isfinite(a_mean)
+    out = EngineResult(
         power=power,
         efficiency=eta,
         eta_carnot=jnp.asarray(eta_c),
@@ -536,7 +547,7 @@ def _cycle_kernel(cycle: CarnotCycle, dissipation: AbstractDissipation, steps: i
         bound=0.5 * a_mean * tradeoff,
         bound_classical=0.5 * a_cl_mean * tradeoff,
         fixed_point_residual=resid,
-        is_engine=(work > 0) & (q_hot > 0),
+        is_engine=engine,
         result=first_failure(
             (_violation(cycle), RESULTS.invalid_parameters),
             (~finite, RESULTS.nonfinite),
@@ -548,6 +559,7 @@ def _cycle_kernel(cycle: CarnotCycle, dissipation: AbstractDissipation, steps: i
         heat=heat,
         rho=rho,
     )
+    return nan_where_invalid(out.result, out)
 
 
 _kernel_jit = eqx.filter_jit(_cycle_kernel)

@@ -26,7 +26,9 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from .._checks import check_finite, check_real, check_state
 from ..lindblad import LindbladModel, entropy_production, entropy_rate
 from ..lindblad._generator import _k_secular
 from ..lindblad._thermo import matrix_heat_flows
@@ -52,6 +54,14 @@ def heat_fluctuation(model: LindbladModel, rho, bohr=None):
     """
     if any(lab is None for lab in model.clusters) and bohr is None:
         raise ValueError("heat_fluctuation: the model has local terms; pass their Bohr frequencies as bohr")
+    check_state(rho, "rho", model.n)
+    if bohr is not None:
+        if np.shape(bohr) != (len(model.ops),):
+            raise ValueError(
+                f"bohr must have one entry per model term, shape ({len(model.ops)},); got {np.shape(bohr)}"
+            )
+        check_finite(bohr, "bohr")
+        check_real(bohr, "bohr")
     return _heat_fluctuation(model, jnp.asarray(rho, jnp.complex128), None if bohr is None else jnp.asarray(bohr))
 
 

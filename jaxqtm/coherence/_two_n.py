@@ -36,7 +36,7 @@ def two_n_state_model(n_sites: int, omega=1.0, gamma=1.0, beta=1.0) -> tuple[Lin
 
 def two_n_state_rho0(n_sites: int, omega=1.0, beta=1.0):
     """``rho_0`` of seed 003 and its ``p_e``."""
-    n = n_sites
+    n = check_int(n_sites, "n_sites", 1)
     r = (1.0 + 1.0 / n) * jnp.exp(beta * omega)  # p_g / p_e
     pe = 1.0 / (1.0 + r)
     pg = 1.0 - pe

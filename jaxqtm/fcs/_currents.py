@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_finite, check_hermitian, check_real, check_type
+from .._checks import as_real, check_finite, check_hermitian, check_real, check_type
 from ..lindblad import LindbladModel
 
 
@@ -48,8 +48,10 @@ class Currents(eqx.Module):
 
 def currents(weights, weight_operators=None, names=None) -> Currents:
     """:class:`Currents` from ``weights`` (``(C, K)`` or ``(K,)``) with default names."""
-    w = jnp.asarray(weights, jnp.result_type(float))
+    w = as_real("weights")(weights)
     w = w[None] if w.ndim == 1 else w
+    if w.ndim != 2:
+        raise ValueError(f"weights must have shape (C, K) or (K,) (currents x model terms); got {w.shape}")
     if names is None:
         names = tuple(f"J{a}" for a in range(w.shape[0]))
     wops = None if weight_operators is None else tuple(weight_operators)

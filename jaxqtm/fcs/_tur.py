@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from .._checks import check_finite, check_range
 from .._results import RESULTS, AbstractResult, combine, finish, first_failure
 from ..lindblad import AbstractSpace, AbstractSteadySolver, AutoSolver, AutoSpace, LindbladModel
 from ._counting import counting_statistics
@@ -28,7 +29,15 @@ class TURResult(AbstractResult):
 
 
 def tur_ratio(mean, noise, entropy_production):
-    """``Q = sigma S / J^2`` for arrays of means ``J``, noises ``S`` and ``sigma``."""
+    """``Q = sigma S / J^2`` for arrays of means ``J``, noises ``S >= 0`` and ``sigma >= 0``
+    (concrete values checked; a zero mean gives inf, as the ratio's limit)."""
+    check_range(noise, "noise", 0.0)
+    check_range(entropy_production, "entropy_production", 0.0)
+    check_finite(mean, "mean")
+    return _ratio(jnp.asarray(mean, jnp.result_type(float)), noise, entropy_production)
+
+
+def _ratio(mean, noise, entropy_production):
     return entropy_production * noise / mean**2
 
 
@@ -63,7 +72,7 @@ def tur_ratios(
     sigma = st.mean[-1]
     mean = st.mean[:-1]
     noise = jnp.diagonal(st.noise)[:-1]
-    ratio = tur_ratio(mean, noise, sigma)
+    ratio = _ratio(mean, noise, sigma)  # sign checks are the result's (second_law_violated)
     result = combine(
         st.result,
         first_failure(

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_square
+from .._checks import as_real, check_finite, check_square
 from .._numerics import expm, expm_in_range, is_traced
 from .._results import RESULTS, AbstractResult, finish, first_failure, nan_where_invalid
 from ._generator import sector_generator
@@ -67,7 +67,7 @@ def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()
             raise ValueError(
                 f"rho0 has coherences outside the symmetry sector (max {outside:.2e}); use space=FullSpace()"
             )
-    ts_arr = jnp.asarray(ts, jnp.float64)
+    ts_arr = as_real("ts")(ts)
     if ts_arr.ndim != 1 or ts_arr.shape[0] < 1:
         raise ValueError("ts must be a 1-d array of times")
     x0 = rw[a, b]
@@ -81,8 +81,11 @@ def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()
     uniform = False
     if not is_traced(dts) and dts.size > 0:
         d = np.asarray(dts)
+        check_finite(ts_arr, "ts")
         if np.any(d < 0):
-            raise ValueError("ts must be non-decreasing")
+            k = int(np.flatnonzero(d < 0)[0])
+            t0, t1 = float(ts_arr[k]), float(ts_arr[k + 1])
+            raise ValueError(f"ts must be non-decreasing; ts[{k + 1}] = {t1:.6g} < ts[{k}] = {t0:.6g}")
         uniform = bool(np.allclose(d, d[0], rtol=1e-12, atol=0))
     in_range = jnp.asarray(True)
     if dts.size == 0:
@@ -119,7 +122,8 @@ def evolve(model: LindbladModel, rho0, ts, *, space: AbstractSpace = AutoSpace()
     trace_error = jnp.max(jnp.abs(traces - traces[0]))
     herm = jnp.max(jnp.abs(rhos - jnp.conj(jnp.swapaxes(rhos, -1, -2))))
     result = first_failure(
-        (~model.is_valid(), RESULTS.invalid_parameters),
+        # a traced grid skipped the boundary's ordering check: the same condition, traced
+        (~model.is_valid() | ~jnp.all(dts >= 0) | ~jnp.all(jnp.isfinite(ts_arr)), RESULTS.invalid_parameters),
         (~jnp.all(jnp.isfinite(xs)), RESULTS.nonfinite),
         (~in_range, RESULTS.not_converged),
         (~(trace_error <= _TRACE_ATOL), RESULTS.not_normalised),

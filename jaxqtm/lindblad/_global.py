@@ -17,6 +17,7 @@ from .._checks import (
     check_positive,
     check_square,
     check_type,
+    concrete,
     hermitian_holds,
     positive,
 )
@@ -127,6 +128,14 @@ def global_model(
     bath_ops, betas, sds, names, bshifts, valid_terms = [], [], [], [], [], []
     for b_idx, bath in enumerate(baths):
         check_type(bath, f"baths[{b_idx}]", Bath, "jaxqtm.lindblad.Bath")
+        earlier = [i for i in range(b_idx) if baths[i].name == bath.name]
+        if earlier:
+            # heat flows are reported per name: two baths under one name would be summed into one
+            # channel (zero net heat between a hot and a cold bath)
+            raise ValueError(
+                f"baths[{b_idx}].name = {bath.name!r} repeats baths[{earlier[0]}].name: every bath needs its "
+                "own name (e.g. Bath(..., name='hot'), Bath(..., name='cold'))"
+            )
         check_positive(bath.beta, f"baths[{b_idx}].beta")
         check_type(bath.spectral_density, f"baths[{b_idx}].spectral_density", AbstractSpectralDensity)
         sd_bounds = bath.spectral_density.bounds(f"baths[{b_idx}].spectral_density")
@@ -144,6 +153,17 @@ def global_model(
             # array leaves, so that new parameter values do not trigger recompilation
             sds.append(jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.float64), bath.spectral_density))
             names.append(bath.name)
+        maybe = [concrete(_qobj_to_array(o) if _is_qobj(o) else o) for o in bath.ops]
+        ops_c = [o for o in maybe if o is not None]
+        if len(ops_c) == len(maybe):
+            # H_I = sum_k O_k (x) B_k is Hermitian only if the set {O_k} is closed under the adjoint
+            for k, o in enumerate(ops_c):
+                scale = max(1.0, float(np.max(np.abs(o)))) if o.size else 1.0
+                if not any(np.max(np.abs(np.conj(o.T) - p)) <= 1e-10 * scale for p in ops_c if p.shape == o.shape):
+                    raise ValueError(
+                        f"baths[{b_idx}].ops[{k}] has no adjoint among the bath's operators: pass a Hermitian "
+                        "coupling (X,) or the pair (A, A^dag) (see Bath)"
+                    )
     blocks = _use_blocks(q, n, bshifts)
     if blocks:
         energies, v, ops, rates, clusters = _global_terms_blocks(

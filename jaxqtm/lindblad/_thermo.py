@@ -14,8 +14,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_finite, check_positive, check_square, check_state
-from .._numerics import after
+from .._checks import bounds_hold, check_finite, check_positive, check_square, check_state, hermitian_holds, positive
+from .._numerics import after, is_traced
 from ._blocks import block_eigvalsh
 from ._generator import _sector_terms, sector_generator
 from ._model import LindbladModel
@@ -33,7 +33,13 @@ def _rho_of(state, model: LindbladModel, dtype=jnp.complex128):
     if isinstance(state, SteadyState):
         return state.rho
     check_state(state, "state", model.n)
-    return jnp.asarray(state, dtype)
+    rho = jnp.asarray(state, dtype)
+    if is_traced(rho):
+        # the same conditions traced (positivity aside: it needs an eigen-solve): a state that is
+        # not one carries NaN into every functional of it, never a number
+        ok = (jnp.abs(jnp.trace(rho) - 1.0) <= 1e-8) & hermitian_holds(rho, 1e-8)
+        rho = jnp.where(ok, rho, jnp.asarray(jnp.nan, rho.dtype))
+    return rho
 
 
 def channel_rates(
@@ -256,9 +262,14 @@ def entropy_production(model: LindbladModel, state, betas, *, energy=None):
         raise ValueError(f"betas has no inverse temperature for the channels {missing} of the model")
     for c in model.channel_names:
         check_positive(betas[c], f"betas[{c!r}]")
+    extra = sorted(set(betas) - set(model.channel_names))
+    if extra:
+        raise ValueError(f"betas names channels {extra} that the model does not have {list(model.channel_names)}")
     d = dissipator_action(model, rho)
     heat = _heat_of(d, _heat_energy(model, energy))  # matrix_heat_flows, reusing d
-    return _entropy_rate(rho, sum(d.values()), 1e-12) - sum(betas[c] * heat[c] for c in model.channel_names)
+    sigma = _entropy_rate(rho, sum(d.values()), 1e-12) - sum(betas[c] * heat[c] for c in model.channel_names)
+    beta_ok = bounds_hold([positive(f"betas[{c!r}]", betas[c]) for c in model.channel_names])  # traced betas
+    return jnp.where(beta_ok, sigma, jnp.nan)
 
 
 def efficiency(work, q_hot):

@@ -238,6 +238,9 @@ def _bcast(x, n, k=None):
 
 def _check_box(ideal, scale):
     # a zero scale divides by zero in every step (all steps non-finite): rejected here
+    for name, v in (("ideal", ideal), ("scale", scale)):
+        if np.shape(v)[-1:] != (2,):
+            raise ValueError(f"{name} must have 2 entries (one per objective, last axis); got shape {np.shape(v)}")
     check_finite(ideal, "ideal")
     check_range(scale, "scale", 0.0, None, lo_open=True)
 
@@ -480,7 +483,16 @@ def pareto_front(
         raise TypeError(f"objective_version must be a string or None, got {objective_version!r}")
     report = check_progress_meter(progress_meter)
     key = jax.random.PRNGKey(0) if key is None else key
+    typed = isinstance(key, jax.Array) and jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+    if not (typed or (isinstance(key, jax.Array) and key.shape == (2,))):
+        raise TypeError(f"key must be a JAX PRNG key (jax.random.PRNGKey(seed) or jax.random.key(seed)); got {key!r}")
     optimizer = optax.adam(1e-2) if optimizer is None else optimizer
+    if not isinstance(optimizer, optax.GradientTransformation):
+        raise TypeError(f"optimizer must be an optax.GradientTransformation (e.g. optax.adam(1e-2)); got {optimizer!r}")
+    if checkpoint is not None:
+        folder = os.path.dirname(os.path.abspath(str(checkpoint)))
+        if not os.path.isdir(folder):
+            raise ValueError(f"checkpoint = {str(checkpoint)!r}: the folder {folder!r} does not exist (create it)")
     n_pts = scalarisations.n_points
     segments = min(segments, steps)
     seg_len = [steps // segments + (1 if i < steps % segments else 0) for i in range(segments)]

@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_range
+from .._checks import as_real, check_range
 from .._chunking import AbstractChunking, ArrayBudget
 from .._numerics import is_traced
 from .._results import (
@@ -234,7 +234,7 @@ class TimeLocalGenerator(AbstractResult):
 
 
 def _check_ts(ts):
-    ts = jnp.asarray(ts, dtype=jnp.float64)
+    ts = as_real("ts")(ts)
     if ts.ndim != 1 or ts.shape[0] < 1:
         raise ValueError(f"ts must be a non-empty 1-D array of times, got shape {ts.shape}")
     check_range(ts, "ts", 0.0)  # finite and >= 0: times after the product-state preparation

@@ -22,6 +22,7 @@ from .._checks import (
     check_int,
     check_range,
     check_square,
+    concrete,
     finite,
     nonnegative,
 )
@@ -87,6 +88,8 @@ def reservoir_model(h1, h2, g, T1, T2) -> ReservoirModel:
     builder is transformable; there a non-finite input shows up as ``RESULTS.nonfinite`` in the
     results of :func:`energetics` and :func:`time_local_generator`.
     """
+    for name, v in (("h1", h1), ("h2", h2), ("g", g)):
+        concrete(v, name)  # a TypeError naming it for anything non-numeric (a string, an object)
     h1 = jnp.asarray(h1, dtype=jnp.complex128)
     h2 = jnp.asarray(h2, dtype=jnp.complex128)
     g = jnp.asarray(g, dtype=jnp.complex128)

@@ -10,6 +10,7 @@ import pytest
 from examples.gallery import FIGURES, UNITS, reproduce
 from examples.gallery._captions import CAPTIONS
 from examples.seed001.figures import threshold_frequency
+from jaxqtm import RESULTS, result_codes
 
 
 def test_threshold_frequency_against_closed_forms():
@@ -46,7 +47,12 @@ def test_quick_appendix_gallery_files_values_and_page(tmp_path):
     # appendix E of seed 001: wherever Q_PB < 2, P_B > 0 (no useful power from B)
     assert np.all(z7["P_B"][z7["Q_PB"] < 2] > 0)
     z9 = np.load(tmp_path / "seed001" / "fig9.npz")
-    assert np.all(z9["status"] == 0) and np.all(np.isfinite(z9["Q_PA"]))
+    # weak damping at the grid's corner T, Omega ~ 0.01: the noise's round-off bound exceeds 1e-8
+    # there (RESULTS.ill_conditioned; measured against mpmath the noise is off by 2e-10 .. 7e-10):
+    # flagged, numbers kept, and nowhere else
+    ill = int(result_codes(RESULTS.ill_conditioned))
+    corner = (z9["Omega"] < 0.03) & (z9["T"] < 0.03)
+    assert np.all((z9["status"] == 0) | ((z9["status"] == ill) & corner)) and np.all(np.isfinite(z9["Q_PA"]))
     z10 = np.load(tmp_path / "seed001" / "fig10.npz")
     th = z10["Omega_th"]
     assert th.shape == (4, 9) and np.isfinite(th).sum() >= 20 and np.all(th[np.isfinite(th)] > 0)
