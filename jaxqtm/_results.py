@@ -57,10 +57,6 @@ class RESULTS(eqxi.Enumeration):
         "(a result exponentially small against its terms, e.g. T and Omega far below the oscillator "
         "frequencies); for the noise, noise=TanhSinh() integrates without it."
     )
-    under_resolved = (
-        "The time grid is too coarse for the integrals taken along it: their first-law residual is "
-        "above 1e-8 relative; refine ts."
-    )
 
 
 def from_codes(codes) -> RESULTS:

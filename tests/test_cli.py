@@ -59,6 +59,8 @@ def _assert_one_error(proc, prog, *fragments, rc=2):
         (["--Omega", "abc"], ["--Omega", "abc"]),
         (["--spectral", "gauss"], ["--spectral", "gauss", "drude"]),
         (["--nonsense", "1"], ["--nonsense"]),
+        # an explicit --T1 is never silently replaced by --T
+        (["--T", "0.1", "--T1", "0.2"], ["--T", "--T1"]),
     ],
 )
 def test_oscillator_bad_argument_is_one_error_line(argv, fragments):

@@ -526,7 +526,7 @@ def main(argv=None):
     np.savez(os.path.join(args.out, "fig5.npz"), Omega=xx, Tbar=yy, **d5)
     np.savez(os.path.join(args.out, "fig6.npz"), Omega=xx6, T=yy6, **d6)
     # points the Matsubara series flags RESULTS.ill_conditioned (T2 = 0.1 Tbar << omega at large Omega:
-    # its round-off bound exceeds 1e-9; against TanhSinh their noise is off by <= 5e-8, invisible here)
+    # its round-off bound exceeds 1e-8; against TanhSinh their noise is off by <= 5e-8, invisible here)
     n_ill = int(np.sum(d5["status"] == int(jaxqtm.result_codes(jaxqtm.RESULTS.ill_conditioned))))
     n_bad = int(np.sum(d5["status"] != 0)) - n_ill
     meta["figures"]["fig5"] = dict(
@@ -536,7 +536,7 @@ def main(argv=None):
         ill_conditioned_points=n_ill,
         other_flagged_points=n_bad,
     )
-    _progress(f"  fig5: {n_ill} of {d5['status'].size} points flagged ill_conditioned (noise error bound > 1e-9)")
+    _progress(f"  fig5: {n_ill} of {d5['status'].size} points flagged ill_conditioned (round-off bound > 1e-8)")
     meta["figures"]["fig6"] = dict(r=0.5, omega_c=1.2, violation_fraction=float(np.mean(d6["Q_over_V"] < 1)))
 
     # --- Fig. 8(a,b) ----------------------------------------------------------

@@ -39,9 +39,6 @@ from ._dynamics import (
 )
 from ._model import ReservoirModel
 
-# first-law residual (relative) of the minimal-dissipation split above which ts is too coarse
-MD_RESIDUAL_RTOL = 1e-8
-
 
 class EnergeticsOptions(eqx.Module):
     """How :func:`energetics` computes (all static).
@@ -238,9 +235,6 @@ def _assemble(model, ts, res, bare, options):
         md = Assignment(dU=jnp.where(ok, dumd, nan), Q=jnp.where(md_ok, q, nan), W=jnp.where(md_ok, w, nan))
         u_md, hr_md, wr_md = jnp.where(ok, umd, nan), jnp.where(ok, hr, nan), jnp.where(ok, wr, nan)
         residual = jnp.where(md_ok, dumd - q - w, nan)
-        # Q and W of the minimal-dissipation split are integrals along ts (the user's grid): their
-        # first-law residual measures its resolution, relative to the largest |dU| + |Q| + |W|
-        md_scale = jnp.max(jnp.where(md_ok, jnp.abs(dumd) + jnp.abs(q) + jnp.abs(w), 0.0), axis=0) + 1e-300
         values = jax.tree_util.tree_leaves((a_bare, a_int, md, u_md, hr_md, wr_md, smin, residual))
         finite = jnp.all(jnp.stack([jnp.isfinite(x) for x in values]), axis=0)
         result = first_failure(
@@ -248,7 +242,6 @@ def _assemble(model, ts, res, bare, options):
             (~jnp.isfinite(smin), RESULTS.nonfinite),
             (~md_ok, RESULTS.singular_generator),
             (~finite, RESULTS.nonfinite),
-            (jnp.abs(residual) > MD_RESIDUAL_RTOL * md_scale, RESULTS.under_resolved),
         )
         sides[side] = SideEnergetics(
             bare=a_bare,

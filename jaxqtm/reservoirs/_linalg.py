@@ -61,11 +61,13 @@ def occupation(e, temp):
     ``T = 0`` is the vacuum, ``n = 0`` for every mode -- also for modes with ``e <= 0``, where
     the T -> 0 limit (``bose`` at ``beta = inf``) would give -1 or inf: a reservoir prepared at
     T = 0 starts in its vacuum whatever ``h``.  The double ``where`` keeps the masked branch
-    finite, so gradients at T = 0 are 0, not NaN.
+    finite, so gradients at T = 0 are 0, not NaN.  At T > 0 a mode with ``e <= 0`` gives NaN.
     """
     pos = temp > 0
     t_safe = jnp.where(pos, temp, 1.0)
-    return jnp.where(pos, bose(1.0 / t_safe, e), 0.0)
+    # a mode with e <= 0 has no Gibbs state at T > 0 (the boundary rejects it for concrete h): NaN,
+    # so a traced one is flagged (non-finite results), never a negative "occupation"
+    return jnp.where(pos, jnp.where(e > 0, bose(1.0 / t_safe, e), jnp.nan), 0.0)
 
 
 def _occupation_de(e, temp):

@@ -115,9 +115,11 @@ def test_block_global_builder_matches_dense_builder(degenerate):
         baths = [jl.Bath((x, x.conj().T), 0.8, jl.OhmicCutoff(0.1, 5.0), name="hot")]
     else:
         h, ops, rates, q = three_qubits()
+        hot_a = ops[0] + 0.3 * ops[0] @ np.diag(q)
         baths = [
-            jl.Bath((ops[0], ops[1]), 0.6, jl.OhmicCutoff(0.05, 8.0), name="cold"),
-            jl.Bath((ops[0] + 0.3 * ops[0] @ np.diag(q),), 0.2, jl.OhmicExponential(0.08, 6.0), name="hot"),
+            jl.Bath((ops[0], ops[0].conj().T), 0.6, jl.OhmicCutoff(0.05, 8.0), name="cold"),
+            # a coupling is Hermitian: the pair (A, A^dag) (a lone non-Hermitian A is rejected)
+            jl.Bath((hot_a, hot_a.conj().T), 0.2, jl.OhmicExponential(0.08, 6.0), name="hot"),
         ]
     lops = [np.diag(np.arange(8) % 2).astype(complex)]  # dephasing of one qubit
     mb = jl.global_model(h, baths, local_ops=lops, local_rates=[0.01], charges=q, secular_tol=1e-9)
