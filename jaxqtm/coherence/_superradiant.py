@@ -200,6 +200,11 @@ class Collective(AbstractDissipation):
     dephasing: float = eqx.field(default=0.0, static=True)
 
     def __check_init__(self):
+        if isinstance(self.dephasing, jax.core.Tracer):  # pyright: ignore[reportAttributeAccessIssue]
+            raise TypeError(
+                "Collective(dephasing=...) is static (a positive value changes the state space): pass a "
+                "Python float, not a traced value; vmap over it by building one engine per value"
+            )
         if not (np.isfinite(self.dephasing) and self.dephasing >= 0):
             raise ValueError(f"dephasing must be >= 0 and finite, got {self.dephasing!r}")
 

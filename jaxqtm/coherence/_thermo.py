@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import check_finite, check_real, check_state
+from .._checks import check_finite, check_range, check_real, check_square, check_state, concrete
 from ..lindblad import LindbladModel, entropy_production, entropy_rate
 from ..lindblad._generator import _k_secular
 from ..lindblad._thermo import matrix_heat_flows
@@ -94,21 +94,40 @@ def energy_projector_mask(h, atol=1e-9):
     return e, v, jnp.abs(e[:, None] - e[None, :]) <= atol
 
 
-@jax.jit
 def block_diagonal(rho, h, atol=1e-9):
-    """``rho_bd = sum_e Pi_e rho Pi_e`` (energies equal within ``atol`` form one level)."""
+    """``rho_bd = sum_e Pi_e rho Pi_e`` (energies equal within ``atol >= 0`` form one level)."""
+    check_square(h, "h")
+    check_square(rho, "rho", np.shape(h)[0])
+    check_range(atol, "atol", 0.0)
+    return _block_diagonal(rho, h, atol)
+
+
+@jax.jit
+def _block_diagonal(rho, h, atol):
     _, v, mask = energy_projector_mask(h, atol)
     r = jnp.conj(v.T) @ rho @ v
     return v @ jnp.where(mask, r, 0.0) @ jnp.conj(v.T)
 
 
-@jax.jit
 def strictly_diagonal(rho, basis=None):
     """``rho_sd``: diagonal part of ``rho`` in the orthonormal ``basis`` (columns; default: computational).
 
     The degenerate eigenbasis ``|e, i>`` is physical input (it is the basis in which the
     jumps are collective); pass it explicitly when ``H`` is not diagonal.
     """
+    check_square(rho, "rho")
+    if basis is not None:
+        check_square(basis, "basis", np.shape(rho)[0])
+        b = concrete(basis)
+        if b is not None:
+            err = float(np.max(np.abs(np.conj(b.T) @ b - np.eye(b.shape[0]))))
+            if not err <= 1e-8:
+                raise ValueError(f"basis must be unitary (orthonormal columns); max |basis^dag basis - 1| = {err:.3g}")
+    return _strictly_diagonal(rho, basis)
+
+
+@jax.jit
+def _strictly_diagonal(rho, basis=None):
     if basis is None:
         return jnp.diag(jnp.diagonal(rho))
     r = jnp.conj(basis.T) @ rho @ basis

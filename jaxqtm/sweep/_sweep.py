@@ -596,6 +596,8 @@ def sweep(
     manifest = None
     if out is not None:
         out = os.fspath(out)
+        if os.path.exists(out) and not os.path.isdir(out):
+            raise ValueError(f"out = {out!r} exists and is not a directory")
         mpath = os.path.join(out, "manifest.json")
         if os.path.exists(mpath) and resume:
             manifest = _check_manifest(mpath, out, identity, kfp, name)
@@ -619,7 +621,10 @@ def sweep(
                     if os.path.exists(os.path.join(out, f)):
                         os.remove(os.path.join(out, f))
         if writer:
-            os.makedirs(os.path.join(out, "chunks"), exist_ok=True)
+            try:
+                os.makedirs(os.path.join(out, "chunks"), exist_ok=True)
+            except OSError as e:
+                raise ValueError(f"out = {out!r}: cannot create the directory ({e.strerror or e})") from None
             # the arrays below are rewritten: a finished sweep's meta.json must not outlive them
             for f in ("meta.json", "result.nc"):
                 if os.path.exists(os.path.join(out, f)):

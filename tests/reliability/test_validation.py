@@ -371,3 +371,36 @@ def test_s10_traced_hamiltonian_without_a_gibbs_state_is_flagged():
     assert np.all(ok[0]) and not np.any(ok[1]) and np.isfinite(u1[0]) and np.isnan(u1[1])
     with pytest.raises(ValueError, match="h1 must be positive definite"):
         rv.reservoir_model(np.diag([-1.0, 1.5]), h2, g, 0.5, 0.2)
+
+
+def test_poor_errors_of_the_second_round_are_named():
+    """Probe round 2: each call gave a traceback from deep inside or a bare numpy/JAX error."""
+    import jaxqtm.fcs as fcs
+    import jaxqtm.reservoirs as rv
+    from jaxqtm.optimize import chebyshev_grid
+    from jaxqtm.sweep import Grid, NoProgressMeter, sweep
+
+    cases = [
+        (lambda: fcs.currents([[1 + 1j, -1]]), ValueError, r"weights\[0, 0\] = 1\+1j must be real"),
+        (lambda: fcs.currents([["a", -1]]), TypeError, "weights must be a real number"),
+        (lambda: fcs.tur_ratio(1.0, -1.0, 1.0), ValueError, "noise = -1"),
+        (lambda: co.two_n_state_rho0(0), ValueError, "n_sites = 0"),
+        (lambda: rv.reservoir_model("h", np.eye(1), np.ones((1, 1)), 0.1, 0.1), TypeError, "h1 must be a number"),
+        (lambda: chebyshev_grid(3, ideal=[0, 0, 0], scale=[1, 1]), ValueError, "ideal must have 2 entries"),
+        (lambda: co.CarnotCycle(tau=jnp.array([10.0, 20.0]), kappa=jnp.array([1.0, 2.0, 3.0])), None, None),
+        (lambda: co.block_diagonal(np.eye(2) / 2, np.eye(2), atol=-1), ValueError, "atol = -1"),
+        (lambda: co.strictly_diagonal(np.eye(2) / 2, 2 * np.eye(2)), ValueError, "basis must be unitary"),
+        (lambda: osc.WorkingMedium([1.0, 1e300], 1.0).validate(), ValueError, r"omega\[1\] = 1e\+300"),
+        (lambda: jax.jit(lambda d: co.Collective(dephasing=d))(0.1), TypeError, "static"),
+    ]
+    for fn, exc, match in cases:
+        if exc is None:
+            cycle = fn()
+            with pytest.raises(ValueError, match="broadcast to one batch shape"):
+                co.superradiant_engine(cycle, steps=4)
+            continue
+        with pytest.raises(exc, match=match):
+            fn()
+    with pytest.raises(ValueError, match="exists and is not a directory"):
+        f = __import__("tempfile").NamedTemporaryFile(delete=False)
+        sweep(lambda x: dict(v=x), Grid(x=np.arange(2.0)), out=f.name, progress_meter=NoProgressMeter())
