@@ -10,6 +10,7 @@ the first offending one is named with its index.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, NamedTuple
 
 import jax.numpy as jnp
@@ -245,6 +246,17 @@ def hermitian_holds(x, tol: float = 1e-10):
     a = jnp.asarray(x)
     scale = jnp.maximum(1.0, jnp.max(jnp.abs(a)))
     return jnp.max(jnp.abs(a - jnp.conj(a.T))) <= tol * scale
+
+
+def batch_shape(obj) -> tuple:
+    """The broadcast shape of a parameter Module's fields (a batch of parameter points), or a
+    ``ValueError`` listing the fields' shapes when they do not broadcast."""
+    shapes = {f.name: np.shape(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    try:
+        return tuple(np.broadcast_shapes(*shapes.values())) if shapes else ()
+    except ValueError:
+        given = ", ".join(f"{k} {v}" for k, v in shapes.items() if v != ())
+        raise ValueError(f"{type(obj).__name__} fields must broadcast to one batch shape; got shapes {given}") from None
 
 
 def check_type(x, name: str, cls, what: str | None = None) -> None:

@@ -96,8 +96,6 @@ collective engine, whose degeneracy coherence makes ``A_qm > 0``.
 
 from __future__ import annotations
 
-import dataclasses
-
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -105,7 +103,7 @@ import numpy as np
 
 from jaxqtm.lindblad import liouvillian
 
-from .._checks import check_int, check_range, check_type, concrete, fmt
+from .._checks import batch_shape, check_int, check_range, check_type, concrete, fmt
 from .._numerics import bose, expm
 from .._results import RESULTS, AbstractResult, finish, first_failure, nan_where_invalid
 from ..lindblad import lindblad_model
@@ -408,12 +406,7 @@ _POSITIVE = ("beta_hot", "beta_cold", "omega_end", "omega_start", "kappa", "tau"
 def _validate(cycle: CarnotCycle, steps):
     check_int(steps, "steps", 1)
     check_type(cycle, "cycle", CarnotCycle, "jaxqtm.coherence.CarnotCycle")
-    shapes = {f.name: np.shape(getattr(cycle, f.name)) for f in dataclasses.fields(cycle)}
-    try:
-        np.broadcast_shapes(*shapes.values())
-    except ValueError:
-        given = ", ".join(f"{k} {v}" for k, v in shapes.items() if v != ())
-        raise ValueError(f"CarnotCycle fields must broadcast to one batch shape; got shapes {given}") from None
+    batch_shape(cycle)  # the fields of a batch of cycles broadcast together
     for name in _POSITIVE:  # every entry, also of array-valued fields
         check_range(getattr(cycle, name), f"CarnotCycle.{name}", 0.0, None, lo_open=True)
     check_range(cycle.hot_fraction, "CarnotCycle.hot_fraction", 0.0, 1.0, lo_open=True, hi_open=True)

@@ -62,20 +62,26 @@ def contract_bound(residues, weights_abs):
     return ROUNDOFF * _contract(jnp.abs(residues), weights_abs)
 
 
-def coth_integral(r: PoleSum, temperature, shift=0.0, *, bound: bool = False):
-    """int dw R(w) coth((w - shift)/2T), for R = O(1/w^2) (or inside a combination); with ``bound``
-    its round-off bound (``contract_bound``) instead."""
+def coth_integral(r: PoleSum, temperature, shift=0.0):
+    """int dw R(w) coth((w - shift)/2T), for R = O(1/w^2) (or inside a combination)."""
+    return coth_integral_and_bound(r, temperature, shift)[0]
+
+
+def coth_integral_and_bound(r: PoleSum, temperature, shift=0.0):
+    """(:func:`coth_integral`, its round-off bound ``contract_bound``)."""
     g = g_tilde(r.poles - shift, temperature)
-    return contract_bound(r.residues, jnp.abs(g)) if bound else _contract(r.residues, g)
+    return _contract(r.residues, g), contract_bound(r.residues, jnp.abs(g))
 
 
-def n_integral(r: PoleSum, t1, t2, omega, *, bound: bool = False):
-    """int dw R(w) N(w, Omega), N = coth((w + Omega)/2T1) - coth(w/2T2) (seed 001); with ``bound``
-    its round-off bound (``contract_bound``) instead."""
+def n_integral(r: PoleSum, t1, t2, omega):
+    """int dw R(w) N(w, Omega), N = coth((w + Omega)/2T1) - coth(w/2T2) (seed 001)."""
+    return n_integral_and_bound(r, t1, t2, omega)[0]
+
+
+def n_integral_and_bound(r: PoleSum, t1, t2, omega):
+    """(:func:`n_integral`, its round-off bound ``contract_bound``)."""
     g1, g2 = g_tilde(r.poles + omega, t1), g_tilde(r.poles, t2)
-    if bound:
-        return contract_bound(r.residues, jnp.abs(g1) + jnp.abs(g2))
-    return _contract(r.residues, g1 - g2)
+    return _contract(r.residues, g1 - g2), contract_bound(r.residues, jnp.abs(g1) + jnp.abs(g2))
 
 
 def plain_integral(r: PoleSum):
@@ -155,8 +161,13 @@ def matsubara_nodes(terms=MS_TERMS, tail_nodes=MS_TAIL_NODES, tail_level=MS_TAIL
     return m.astype(complex), w.astype(complex)
 
 
-def k12_matsubara(
-    r: PoleSum, t1, t2, omega, *, terms=MS_TERMS, tail_nodes=MS_TAIL_NODES, tail_level=MS_TAIL_LEVEL, bound=False
+def k12_matsubara(r: PoleSum, t1, t2, omega, *, terms=MS_TERMS, tail_nodes=MS_TAIL_NODES, tail_level=MS_TAIL_LEVEL):
+    """:func:`k12_matsubara_and_bound` without its bound."""
+    return k12_matsubara_and_bound(r, t1, t2, omega, terms=terms, tail_nodes=tail_nodes, tail_level=tail_level)[0]
+
+
+def k12_matsubara_and_bound(
+    r: PoleSum, t1, t2, omega, *, terms=MS_TERMS, tail_nodes=MS_TAIL_NODES, tail_level=MS_TAIL_LEVEL
 ):
     """int dw R(w) [coth((w+Omega)/2T1) coth(w/2T2) - 1] by the Matsubara series above (any T1, T2 > 0).
 
@@ -167,8 +178,8 @@ def k12_matsubara(
     than pi min(T1, T2) uses the upper transform continued below the axis minus 2 pi i K(p), and
     the pair's sum keeps full relative precision.
 
-    With ``bound`` the round-off bound of the result (``contract_bound``, the cancellations inside
-    each H(p_k) included) instead: far below the oscillator frequencies (T, Omega << omega) the
+    Returns (value, round-off bound ``contract_bound``, the cancellations inside each H(p_k)
+    included): far below the oscillator frequencies (T, Omega << omega) the
     integral is exponentially small against its pole terms and the series loses digits.
     """
     m, wm = matsubara_nodes(terms, tail_nodes, tail_level)
@@ -200,18 +211,17 @@ def k12_matsubara(
     lower = jnp.imag(poles) < 0
     jump = jnp.where(near & lower, _k12(jnp.where(near & lower, poles, 1j), t1, t2, omega), 0.0)
     h = -2.0 * t2 * c - 1j * jnp.pi * sgn - 2j * jnp.pi * jump
-    if bound:
-        c_abs = jnp.tensordot(jnp.abs(jnp.asarray(wm)), jnp.abs(pair), axes=(0, 0)) + jnp.abs(g_p / poles)
-        # discretisation of the Abel--Plana tail: the nested rule of step 2h (every other node, same
-        # values) differs from the step-h rule by ~its own error d; double-exponential rules square
-        # the relative error when h halves, so the step-h rule is off by ~d^2 / |c|
-        tail = np.zeros(len(wm), complex)
-        tail[terms : terms + tail_nodes : 2] = 2.0 * np.asarray(wm)[terms : terms + tail_nodes : 2]
-        tail[terms : terms + tail_nodes] -= np.asarray(wm)[terms : terms + tail_nodes]
-        d = jnp.abs(jnp.tensordot(jnp.asarray(tail), pair, axes=(0, 0)))
-        disc = d * jnp.minimum(1.0, d / jnp.maximum(c_abs, 1e-300)) / ROUNDOFF
-        return contract_bound(res, 2.0 * t2 * (c_abs + disc) + jnp.pi + 2.0 * jnp.pi * jnp.abs(jump))
-    return _contract(res, h)
+    value = _contract(res, h)
+    c_abs = jnp.tensordot(jnp.abs(jnp.asarray(wm)), jnp.abs(pair), axes=(0, 0)) + jnp.abs(g_p / poles)
+    # discretisation of the Abel--Plana tail: the nested rule of step 2h (every other node, same
+    # values) differs from the step-h rule by ~its own error d; double-exponential rules square
+    # the relative error when h halves, so the step-h rule is off by ~d^2 / |c|
+    tail = np.zeros(len(wm), complex)
+    tail[terms : terms + tail_nodes : 2] = 2.0 * np.asarray(wm)[terms : terms + tail_nodes : 2]
+    tail[terms : terms + tail_nodes] -= np.asarray(wm)[terms : terms + tail_nodes]
+    d = jnp.abs(jnp.tensordot(jnp.asarray(tail), pair, axes=(0, 0)))
+    disc = d * jnp.minimum(1.0, d / jnp.maximum(c_abs, 1e-300)) / ROUNDOFF
+    return value, contract_bound(res, 2.0 * t2 * (c_abs + disc) + jnp.pi + 2.0 * jnp.pi * jnp.abs(jump))
 
 
 # ----------------------------------------------------------------------------

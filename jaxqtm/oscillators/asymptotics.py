@@ -83,7 +83,7 @@ def _asymptotic_coefficients(machine: OscillatorMachine) -> AsymptoticCoefficien
     plain = jnp.real(I.plain_integral(rat.chi_re))[0, 1] * c
     dbeta_dia = jnp.stack([-plain, plain])  # (D9), second line without its coth(Omega/2T1)
     fields = (alpha_ad, dalpha_ad, d_ad, alpha_dia, dalpha_dia, dbeta_dia)
-    valid = machine.valid()
+    valid = machine.valid(rat.chi_poles)
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in fields]))
     fields = [jnp.where(valid, x, jnp.nan) for x in fields]
     return AsymptoticCoefficients(

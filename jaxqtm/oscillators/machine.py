@@ -42,7 +42,7 @@ from .._checks import POINT_HINT, as_real, check_positive, check_scalar, check_t
 from .._results import RESULTS, AbstractResult, finish, first_failure, message, name_of
 from . import _integrals as I
 from ._noise import AbstractNoiseIntegral, Auto
-from ._polesum import PoleSum, product_decaying
+from ._polesum import PoleSum, imag_part, product_decaying, real_part
 from .drives import AbstractDrive
 from .medium import WorkingMedium
 from .spectral import AbstractSpectralDensity
@@ -70,10 +70,10 @@ class OscillatorMachine(eqx.Module):
             check_scalar(getattr(self, name), name, POINT_HINT)
             check_positive(getattr(self, name), name)
 
-    def valid(self):
+    def valid(self, chi_poles=None):
         """Traced form of the checks (boolean scalar): T1, T2 > 0, the medium's and the bath's
-        conditions and every float leaf finite."""
-        ok = (self.T1 > 0) & (self.T2 > 0) & self.medium.valid() & self.bath1.valid()
+        conditions and every float leaf finite (``chi_poles``: see ``WorkingMedium.valid``)."""
+        ok = (self.T1 > 0) & (self.T2 > 0) & self.medium.valid(chi_poles) & self.bath1.valid()
         for x in jax.tree_util.tree_leaves(self):
             if eqx.is_array_like(x):
                 ok = ok & jnp.all(jnp.isfinite(jnp.asarray(x)))
@@ -159,6 +159,7 @@ class Observables(AbstractResult):
 class _Rationals(eqx.Module):
     """Drive-frequency independent rational pieces of one machine."""
 
+    chi_poles: Array  # the 2N poles of chi, in WorkingMedium.pole_groups order
     chi_im: PoleSum
     chi_re: PoleSum
     J: PoleSum
@@ -179,13 +180,16 @@ class _Rationals(eqx.Module):
 
 def _rationals(machine: OscillatorMachine) -> _Rationals:
     j = machine.bath1.J_rational()
+    chi = machine.medium.chi_rational()  # once: its parts below share the poles (and one eigen-solve)
+    chi_im = imag_part(chi)
     return _Rationals(
-        chi_im=machine.medium.chi_imag_rational(),
-        chi_re=machine.medium.chi_real_rational(),
+        chi_poles=chi.poles,
+        chi_im=chi_im,
+        chi_re=real_part(chi),
         J=j,
         zeta_re=machine.bath1.zeta_re_rational(),
         uJ=j.times_w(),
-        chi_im_w=machine.medium.chi_imag_rational().times_w(),
+        chi_im_w=chi_im.times_w(),
         bath1=machine.bath1,
     )
 
@@ -219,18 +223,22 @@ def _power_kernels(rat: _Rationals, t1, t2, w):
 
 
 def _kernels(rat: _Rationals, t1, t2, w, noise: AbstractNoiseIntegral, r_direct=None):
-    """(H, H2, D) matrices for drive frequency w (each divided by 4 pi); the power kernels are in
-    ``_power_kernels``.
+    """(H, H2, D) matrices for drive frequency w (each divided by 4 pi) and the round-off bounds
+    (``_integrals.contract_bound``, no gradient) of D, H2 and of the power kernels I^N, K; the
+    power kernels themselves are in ``_power_kernels`` (differentiated in Omega there).
 
     H uses (w'+w) J(w'+w) and H2 = int dw'/4pi J(w'+w) N w' chi''(w') uses the bath-2 energy w';
     H = w I^N + H2 identically, so the two give independent evaluations of the first law."""
     c = 1.0 / (4.0 * jnp.pi)
     r_p = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
     h = I.n_integral(product_decaying(rat.uJ.shift(w), rat.chi_im, rat.uj_at(w)), t1, t2, w)
-    h2 = I.n_integral(product_decaying(rat.J.shift(w), rat.chi_im_w, rat.j_at(w)), t1, t2, w)
-    d = noise.integral(r_p, t1, t2, w, r_direct)
-    d_err = jax.lax.stop_gradient(noise.error_bound(r_p, t1, t2, w)) * c  # round-off bound of d
-    return (*(jnp.real(x) * c for x in (h, h2, d)), d_err)
+    h2, e_h2 = I.n_integral_and_bound(product_decaying(rat.J.shift(w), rat.chi_im_w, rat.j_at(w)), t1, t2, w)
+    d, e_d = noise.integral_and_bound(r_p, t1, t2, w, r_direct)
+    e_n = I.n_integral_and_bound(r_p, t1, t2, w)[1]
+    e_k1 = I.coth_integral_and_bound(product_decaying(rat.J.shift(w), rat.chi_re, rat.j_at(w)), t1, -w)[1]
+    e_k2 = I.coth_integral_and_bound(product_decaying(rat.zeta_re.shift(w), rat.chi_im, rat.zre_at(w)), t2, 0.0)[1]
+    bounds = jax.lax.stop_gradient(tuple(x * c for x in (e_d, e_h2, e_n, e_k1 + e_k2)))
+    return (*(jnp.real(x) * c for x in (h, h2, d)), bounds)
 
 
 def _power_parts(kern_n, kern_k, w, f, phi):
@@ -240,32 +248,6 @@ def _power_parts(kern_n, kern_k, w, f, phi):
     p0 = -w * jnp.sum(ff * jnp.cos(dphi) * kern_n, axis=1)
     dp = -w * jnp.sum(ff * jnp.sin(dphi) * kern_k, axis=1)
     return p0, dp
-
-
-def _power_bounds(rat: _Rationals, t1, t2, drive: AbstractDrive, omega):
-    """Round-off bounds of P_l (P^(0) + delta P, per oscillator) and of J2 (``_integrals.contract_bound``
-    propagated through the linear combinations), without gradient."""
-    c = 1.0 / (4.0 * jnp.pi)
-    n, f, phi = drive.harmonics(omega)
-
-    def one(nh, fh, ph):
-        w = nh * omega
-        r_p = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
-        e_n = I.n_integral(r_p, t1, t2, w, bound=True) * c
-        e_k = c * (
-            I.coth_integral(product_decaying(rat.J.shift(w), rat.chi_re, rat.j_at(w)), t1, -w, bound=True)
-            + I.coth_integral(product_decaying(rat.zeta_re.shift(w), rat.chi_im, rat.zre_at(w)), t2, 0.0, bound=True)
-        )
-        e_h2 = I.n_integral(product_decaying(rat.J.shift(w), rat.chi_im_w, rat.j_at(w)), t1, t2, w, bound=True) * c
-        dphi = ph[None, :] - ph[:, None]
-        ff = jnp.abs(fh[:, None] * fh[None, :])
-        e_p = jnp.abs(w) * (
-            jnp.sum(ff * jnp.abs(jnp.cos(dphi)) * e_n, 1) + jnp.sum(ff * jnp.abs(jnp.sin(dphi)) * e_k, 1)
-        )
-        return e_p, jnp.sum(ff * jnp.abs(jnp.cos(dphi)) * e_h2)
-
-    e_p, e_j2 = jax.vmap(one)(n, f, phi)
-    return jax.lax.stop_gradient((e_p.sum(0), e_j2.sum()))
 
 
 def _powers(rat, t1, t2, drive: AbstractDrive, omega):
@@ -281,21 +263,21 @@ def _powers(rat, t1, t2, drive: AbstractDrive, omega):
     return p0.sum(0), dp.sum(0)
 
 
-def _validity(machine: OscillatorMachine, drive: AbstractDrive, omega, noise: AbstractNoiseIntegral):
+def _validity(machine: OscillatorMachine, drive: AbstractDrive, omega, noise: AbstractNoiseIntegral, chi_poles):
     """Traced validity of one point: the same conditions as the boundary checks."""
     omega = jnp.asarray(omega)
-    ok = machine.valid() & drive.valid() & (omega > 0) & jnp.isfinite(omega)
+    ok = machine.valid(chi_poles) & drive.valid() & (omega > 0) & jnp.isfinite(omega)
     return ok & noise.valid(machine.T1, machine.T2)
 
 
 def _observables(machine: OscillatorMachine, drive: AbstractDrive, omega, noise: AbstractNoiseIntegral):
-    valid = _validity(machine, drive, omega, noise)
+    rat = _rationals(machine)  # (the medium does not depend on T2, replaced below)
+    valid = _validity(machine, drive, omega, noise, rat.chi_poles)
     if noise.isothermal:
         # isothermal machine at T = T1: T2 is not used, and derivatives with respect to T1
         # are taken along T1 = T2 = T (use noise=Auto() or TanhSinh() for separate T1, T2 gradients)
         machine = dataclasses.replace(machine, T2=machine.T1)
     t1, t2 = machine.T1, machine.T2
-    rat = _rationals(machine)
     n, f, phi = drive.harmonics(omega)
 
     # the powers and, by forward-mode differentiation in Omega (weights included), dP_l/dOmega
@@ -305,18 +287,23 @@ def _observables(machine: OscillatorMachine, drive: AbstractDrive, omega, noise:
 
     def one(nh, fh, ph):
         w = nh * omega
-        kh, kh2, kd, kd_err = _kernels(rat, t1, t2, w, noise, _r_noise_direct(machine, w))
-        cosd = jnp.cos(ph[None, :] - ph[:, None])
+        kh, kh2, kd, (e_d, e_h2, e_n, e_k) = _kernels(rat, t1, t2, w, noise, _r_noise_direct(machine, w))
+        dphi = ph[None, :] - ph[:, None]
+        cosd = jnp.cos(dphi)
         ff = fh[:, None] * fh[None, :]
         j1 = jnp.sum(ff * cosd * kh)
         j2 = -jnp.sum(ff * cosd * kh2)
         d_l = w**2 * fh**2 * jnp.diagonal(kd)
         d_p = w**2 * jnp.sum(ff * cosd * kd)
-        err = (w**2 * fh**2 * jnp.diagonal(kd_err), w**2 * jnp.sum(jnp.abs(ff * cosd) * kd_err))
-        return j1, j2, d_l, d_p, err
+        # the bounds through the same linear combinations (absolute values of the coefficients)
+        aff = jnp.abs(ff)
+        e_p = jnp.abs(w) * (jnp.sum(aff * jnp.abs(cosd) * e_n, 1) + jnp.sum(aff * jnp.abs(jnp.sin(dphi)) * e_k, 1))
+        err = (w**2 * fh**2 * jnp.diagonal(e_d), w**2 * jnp.sum(aff * jnp.abs(cosd) * e_d), e_p)
+        return j1, j2, d_l, d_p, err + (jnp.sum(aff * jnp.abs(cosd) * e_h2),)
 
-    j1_direct, j2, d_l, d_p, (d_l_err, d_p_err) = jax.vmap(one)(n, f, phi)
+    j1_direct, j2, d_l, d_p, (d_l_err, d_p_err, e_p, e_j2) = jax.vmap(one)(n, f, phi)
     j1_direct, j2, d_l, d_p = j1_direct.sum(), j2.sum(), d_l.sum(0), d_p.sum()
+    e_p, e_j2 = e_p.sum(0), e_j2.sum()
     # accuracy self-check: each quantity's round-off bound against its value (BOUND_RTOL)
     ill = jnp.any(d_l_err.sum(0) > BOUND_RTOL * jnp.abs(d_l)) | (d_p_err.sum() > BOUND_RTOL * jnp.abs(d_p))
 
@@ -328,7 +315,6 @@ def _observables(machine: OscillatorMachine, drive: AbstractDrive, omega, noise:
     # J2 (and J1 = -P - J2) can lose digits at Omega << omega (their terms cancel) where P and Sdot
     # do not: Sdot = P/T1 + J2 (1/T1 - 1/T2), so J2's bound enters it only through 1/T1 - 1/T2; the
     # heats' own bound is reported (heat_error_bound) and flags only where eta_heat uses them
-    e_p, e_j2 = _power_bounds(rat, t1, t2, drive, omega)
     e_heat = jnp.sum(e_p) + e_j2
     e_sdot = jnp.sum(e_p) / t1 + jnp.abs(1.0 / t1 - 1.0 / t2) * e_j2
     first_law = (p_tot + j1_direct + j2) / jnp.maximum(jnp.abs(p_tot) + jnp.abs(j1_direct) + jnp.abs(j2), 1e-300)

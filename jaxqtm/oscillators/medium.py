@@ -80,13 +80,15 @@ class WorkingMedium(eqx.Module):
     def coupling_pattern(self):
         return self.configuration.coupling_pattern(self.n)
 
-    def valid(self):
+    def valid(self, chi_poles=None):
         """Traced form of :meth:`validate` (boolean scalar): gamma2 > 0, omega > 0, no
-        resonant pair, no nearly coincident poles (same conditions, same tolerances)."""
+        resonant pair, no nearly coincident poles (same conditions, same tolerances).
+        ``chi_poles``: the poles of :meth:`chi_rational` when the caller has them already."""
         om = self.omega
         ok = (self.gamma2 > 0) & (self.gamma2 <= OMEGA_MAX) & jnp.all((om > 0) & (om <= OMEGA_MAX))
         ok = ok & ~jnp.any(self.configuration.resonant(om))
-        return ok & (self.pole_gap(self.chi_rational().poles) >= POLE_GAP_RTOL)
+        poles = self.chi_rational().poles if chi_poles is None else chi_poles
+        return ok & (self.pole_gap(poles) >= POLE_GAP_RTOL)
 
     def pole_groups(self) -> np.ndarray:
         """Block of each of the 2N poles (poles of different blocks never share a residue:

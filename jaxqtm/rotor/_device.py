@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from typing import Any
 
@@ -11,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._checks import Bound, bounds_hold, check_bounds, check_range, check_type
+from .._checks import Bound, batch_shape, bounds_hold, check_bounds, check_range, check_type
 from .._numerics import after, is_traced
 from .._results import RESULTS, AbstractResult, combine, finish, first_failure, nan_where_invalid
 from ..lindblad import (
@@ -188,15 +187,6 @@ def _device_kernel(p, truncation, equation, edge_tol):
     return nan_where_invalid(result, out)
 
 
-def _batch_shape(p: RotorParams):
-    shapes = {f.name: jnp.shape(getattr(p, f.name)) for f in dataclasses.fields(p)}
-    try:
-        return jnp.broadcast_shapes(*shapes.values()) if shapes else ()
-    except ValueError:
-        given = ", ".join(f"{k} {v}" for k, v in shapes.items() if v != ())
-        raise ValueError(f"RotorParams fields must broadcast to one batch shape; got shapes {given}") from None
-
-
 def _check_call(params, truncation, equation, edge_tol=None):
     truncation = check_truncation(truncation)
     validate_params(params)
@@ -232,7 +222,7 @@ def solve_device(
     differentiation).
     """
     truncation = _check_call(params, truncation, equation, edge_tol)
-    shape = _batch_shape(params)
+    shape = batch_shape(params)
     tol = jnp.float64(edge_tol)
     if shape == ():
         res = _device_kernel(params, truncation, equation, tol)

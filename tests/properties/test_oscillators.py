@@ -89,27 +89,60 @@ def _log(lo, hi):
     return st.floats(lo, hi).map(lambda e: 10.0**e)
 
 
+# (lo, hi) of each drawn parameter: plain for omega_A and phi, log10 for the rest; "ratio" is
+# omega_B / omega_A (two intervals, away from the joint resonance), f_B is drawn with either sign
+VALID_BOX = dict(
+    omega_A=(0.5, 2.0),
+    ratio=((0.3, 0.9), (1.1, 2.5)),
+    T=(-1.3, 0.3),
+    gamma2=(-2.0, 2.0),
+    gamma1=(-3.0, -1.0),
+    omega_c=(-0.3, 2.0),
+    Omega=(-1.3, 1.7),
+    f_B=(0.05, 2.0),
+)
+# wider (still inside every allowed range): temperatures down to 0.01, weak bath 2 down to
+# gamma2 = 1e-3, slow drives down to Omega = 0.01, cut-offs up to 1000 -- thermally suppressed
+# points whose powers and heats are as small as 1e-13
+WIDE_BOX = dict(
+    omega_A=(0.3, 3.0),
+    ratio=((0.1, 0.9), (1.1, 4.0)),
+    T=(-2.0, 1.0),
+    gamma2=(-3.0, 3.0),
+    gamma1=(-4.0, 0.0),
+    omega_c=(-1.0, 3.0),
+    Omega=(-2.0, 3.0),
+    f_B=(0.05, 3.0),
+)
+
+
+def _draw_point(draw, box, t2):
+    """One parameter vector from ``box``; ``t2(t1)`` is the strategy of T2 given T1."""
+    wa = draw(st.floats(*box["omega_A"]))
+    ratio = draw(st.one_of(st.floats(*box["ratio"][0]), st.floats(*box["ratio"][1])))
+    t1 = draw(_log(*box["T"]))
+    lo, hi = box["f_B"]
+    x = dict(
+        omega_A=wa,
+        omega_B=wa * ratio,
+        gamma2=draw(_log(*box["gamma2"])),
+        gamma1=draw(_log(*box["gamma1"])),
+        omega_c=draw(_log(*box["omega_c"])),
+        T1=t1,
+        T2=draw(t2(t1)),
+        Omega=draw(_log(*box["Omega"])),
+        phi=draw(st.floats(0.0, 2 * math.pi)),
+        f_B=draw(st.one_of(st.floats(lo, hi), st.floats(-hi, -lo))),
+    )
+    return np.array([x[k] for k in NAMES])
+
+
 @st.composite
 def valid_points(draw, isothermal=False):
     """Physically sensible points: frequencies at least 10 % apart (far from the resonance of
     the joint configuration), weak bath 1, drive weight f_B away from 0 (f_B = 0 makes
     Q_{P_B} = 0/0, a point the library flags ``nonfinite`` on purpose)."""
-    wa = draw(st.floats(0.5, 2.0))
-    ratio = draw(st.one_of(st.floats(0.3, 0.9), st.floats(1.1, 2.5)))
-    t1 = draw(_log(-1.3, 0.3))
-    x = dict(
-        omega_A=wa,
-        omega_B=wa * ratio,
-        gamma2=draw(_log(-2.0, 2.0)),
-        gamma1=draw(_log(-3.0, -1.0)),
-        omega_c=draw(_log(-0.3, 2.0)),
-        T1=t1,
-        T2=t1 if isothermal else draw(_log(-1.3, 0.3)),
-        Omega=draw(_log(-1.3, 1.7)),
-        phi=draw(st.floats(0.0, 2 * math.pi)),
-        f_B=draw(st.one_of(st.floats(0.05, 2.0), st.floats(-2.0, -0.05))),
-    )
-    return np.array([x[k] for k in NAMES])
+    return _draw_point(draw, VALID_BOX, lambda t1: st.just(t1) if isothermal else _log(*VALID_BOX["T"]))
 
 
 def _check_flagged_point(o, x, configuration):
@@ -192,25 +225,8 @@ def test_isothermal_machine_extracts_no_work_kelvin_planck(configuration, x):
 
 @st.composite
 def wide_points(draw):
-    """Wider than ``valid_points`` (still inside every allowed range): temperatures down to
-    0.01, weak bath 2 down to gamma2 = 1e-3, slow drives down to Omega = 0.01, cut-offs up
-    to 1000 -- thermally suppressed points whose powers and heats are as small as 1e-13."""
-    wa = draw(st.floats(0.3, 3.0))
-    ratio = draw(st.one_of(st.floats(0.1, 0.9), st.floats(1.1, 4.0)))
-    t1 = draw(_log(-2.0, 1.0))
-    x = dict(
-        omega_A=wa,
-        omega_B=wa * ratio,
-        gamma2=draw(_log(-3.0, 3.0)),
-        gamma1=draw(_log(-4.0, 0.0)),
-        omega_c=draw(_log(-1.0, 3.0)),
-        T1=t1,
-        T2=draw(st.one_of(st.just(t1), _log(-2.0, 1.0))),
-        Omega=draw(_log(-2.0, 3.0)),
-        phi=draw(st.floats(0.0, 2 * math.pi)),
-        f_B=draw(st.one_of(st.floats(0.05, 3.0), st.floats(-3.0, -0.05))),
-    )
-    return np.array([x[k] for k in NAMES])
+    """``WIDE_BOX`` points, isothermal or not."""
+    return _draw_point(draw, WIDE_BOX, lambda t1: st.one_of(st.just(t1), _log(*WIDE_BOX["T"])))
 
 
 @pytest.mark.slow
