@@ -14,6 +14,12 @@ of any job loads its programs instead of compiling them again. ``JAXQTM_CACHE_DI
 moves it, ``JAXQTM_CACHE_DIR=0`` (or ``off``) disables it; a cache directory the user already
 gave JAX (``JAX_COMPILATION_CACHE_DIR`` or ``jax.config``) is left alone.
 :func:`compilation_cache_dir` tells which directory is in use.
+
+Compilation is also made cheaper: on the CPU, XLA's newer fusion emitters compile jaxqtm's
+kernels (hundreds of small fusions of complex arithmetic) 1.4-1.6x slower than the classic
+emitters for the same run time, so importing jaxqtm adds ``--xla_cpu_use_fusion_emitters=false``
+to ``XLA_FLAGS`` (jaxlib versions known to have the flag; before the backend starts; a value the
+user already set wins). ``JAXQTM_XLA_DEFAULTS=0`` leaves ``XLA_FLAGS`` untouched.
 """
 
 from __future__ import annotations
@@ -21,11 +27,40 @@ from __future__ import annotations
 import os
 
 import jax
+import jaxlib
 
 
 def _apply_default_precision() -> None:
     if os.environ.get("JAXQTM_ENABLE_X64", "1") != "0":
         jax.config.update("jax_enable_x64", True)
+
+
+# Measured on jaxlib 0.10.2, 2-core CPU, vmap(observables) over 4096 points: compile 12.2 -> 7.7 CPU-s,
+# run 435 -> 440 ms, results equal to round-off (1e-16). An unknown flag aborts XLA at start-up,
+# so the flag is only added for the jaxlib versions checked to have it.
+_XLA_DEFAULTS = ("--xla_cpu_use_fusion_emitters=false",)
+_XLA_DEFAULTS_JAXLIB = ((0, 5, 3), (0, 11, 0))  # [first, last) jaxlib version with the flag
+
+
+def _jaxlib_version() -> tuple[int, ...]:
+    parts = []
+    for piece in jaxlib.__version__.split(".")[:3]:
+        digits = "".join(c for c in piece if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def _apply_xla_defaults() -> None:
+    if os.environ.get("JAXQTM_XLA_DEFAULTS", "1").strip().lower() in ("0", "off", "false", "no"):
+        return
+    lo, hi = _XLA_DEFAULTS_JAXLIB
+    if not lo <= _jaxlib_version() < hi:
+        return
+    flags = os.environ.get("XLA_FLAGS", "")
+    for flag in _XLA_DEFAULTS:
+        if flag.split("=")[0] not in flags:  # the user's own value wins
+            flags = f"{flags} {flag}".strip()
+    os.environ["XLA_FLAGS"] = flags
 
 
 # programs that compile faster than this are not written to the persistent cache (JAX's default

@@ -44,6 +44,18 @@ def bose(beta, w):
     return jnp.where(cold, frozen.astype(n.dtype), n)
 
 
+def peak(x, axis: int):
+    """``jnp.max(x, axis)`` whose derivative goes to one maximiser (the ``argmax``).
+
+    ``jnp.max``'s derivative spreads the cotangent over the elements *equal* to the maximum and
+    divides by their number; when the compiler recomputes ``x`` in another fusion with a different
+    rounding, no element matches and the gradient is infinite (seen at LLVM -O0 on a waveform's
+    peak). Indexing by the argmax has no such comparison.
+    """
+    i = jnp.argmax(x, axis=axis, keepdims=True)
+    return jnp.squeeze(jnp.take_along_axis(x, i, axis=axis), axis)
+
+
 def expm(a, *, order: int = 14, max_squarings: int = 60, left_invariant=None):
     """Matrix exponential of ``a`` (``(..., n, n)``, batched) by scaling and squaring.
 

@@ -29,6 +29,7 @@ import jax.numpy as jnp
 import jaxqtm.oscillators as osc
 
 from .._checks import check_int, check_positive
+from .._numerics import peak
 
 RHO_MIN = 0.05
 
@@ -130,8 +131,8 @@ class FourierWaveform(eqx.Module):
         """(a, b) of shape (H, N) with max_t |g_l(t)| <= clip(amp_l, RHO_MIN, 1) g_max."""
         theta = 2.0 * jnp.pi * jnp.arange(self.m) / self.m
         s = self._raw_signal(raw["a"], raw["b"], theta)
-        peak = jnp.max(jnp.abs(s), axis=0)
-        scale = amplitude(raw["amp"]) * self.g_max * self.safety / jnp.maximum(peak, 1e-12)
+        top = peak(jnp.abs(s), axis=0)  # its gradient by the argmax (see _numerics.peak)
+        scale = amplitude(raw["amp"]) * self.g_max * self.safety / jnp.maximum(top, 1e-12)
         return raw["a"] * scale[None, :], raw["b"] * scale[None, :]  # scale per drive (N,) over (H, N)
 
     def omega(self, raw):

@@ -77,12 +77,22 @@ def test_auto_is_exact_isothermal_at_equal_temperatures_and_quadrature_otherwise
 
 @pytest.mark.parametrize("t2", [0.3, 0.15])
 def test_same_numbers_concrete_and_under_jit(t2):
-    # one code path: the choice of Auto depends on the values only, never on whether they are concrete
+    # one code path: the choice of Auto depends on the values only, never on whether they are concrete.
+    # A coarse quadrature branch (12 tanh-sinh nodes, ~5e-7 off the exact form) makes the two branches
+    # differ far above round-off, so the agreements below pin the branch taken, not only the digits
+    # (bitwise equality is not asked: two programs may order their roundings differently)
+    noise = osc.Auto(quadrature=osc.TanhSinh(nodes=12))
     m = _machine(0.3, t2)
-    plain = osc.observables(m, DRIVE, 1.5)
-    jitted = jax.jit(osc.observables)(m, DRIVE, 1.5)
-    _assert_same(plain, jitted)
+    plain = osc.observables(m, DRIVE, 1.5, noise=noise)
+    jitted = jax.jit(lambda m: osc.observables(m, DRIVE, 1.5, noise=noise))(m)
+    _assert_same(plain, jitted, rtol=1e-13)
     assert bool(plain.ok) and bool(jitted.ok)
+    branch = osc.ExactIsothermal() if t2 == 0.3 else noise.quadrature
+    _assert_same(plain, osc.observables(m, DRIVE, 1.5, noise=branch), rtol=1e-13)
+    other = noise.quadrature if t2 == 0.3 else None
+    if other is not None:  # and visibly not the other branch
+        d = np.asarray(plain.D_l) - np.asarray(osc.observables(m, DRIVE, 1.5, noise=other).D_l)
+        assert np.max(np.abs(d) / np.abs(np.asarray(plain.D_l))) > 1e-9
 
 
 def test_auto_derivatives_are_the_two_temperature_ones():
