@@ -133,7 +133,14 @@ def _time_kernel(name):
 
     fn, args = KERNELS[name]()
     t_build = time.perf_counter() - t_import
-    jitted = jax.jit(fn)
+    # the oscillator programs get the engine's compile options, as its docs tell a user's jit to
+    # (``osc.compiler_options()``: classic CPU fusion emitters); the Lindblad ones XLA's defaults
+    opts = None
+    if name.startswith(("oscillators", "grad")):
+        import jaxqtm.oscillators as osc
+
+        opts = osc.compiler_options()
+    jitted = jax.jit(fn, compiler_options=opts)
     t0 = time.perf_counter()
     traced = jitted.trace(*args)
     t1 = time.perf_counter()

@@ -27,12 +27,11 @@ later, :func:`x64_enabled` tells. Compilation: programs are cached across runs i
 import importlib as _importlib
 from typing import TYPE_CHECKING
 
-from ._config import _apply_compilation_cache, _apply_default_precision, _apply_xla_defaults
+from ._config import _apply_compilation_cache, _apply_default_precision
 from ._config import compilation_cache_dir as compilation_cache_dir
 from ._config import set_precision as set_precision
 from ._config import x64_enabled as x64_enabled
 
-_apply_xla_defaults()
 _apply_default_precision()
 _apply_compilation_cache()
 

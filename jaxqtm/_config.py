@@ -15,11 +15,12 @@ moves it, ``JAXQTM_CACHE_DIR=0`` (or ``off``) disables it; a cache directory the
 gave JAX (``JAX_COMPILATION_CACHE_DIR`` or ``jax.config``) is left alone.
 :func:`compilation_cache_dir` tells which directory is in use.
 
-Compilation is also made cheaper: on the CPU, XLA's newer fusion emitters compile jaxqtm's
-kernels (hundreds of small fusions of complex arithmetic) 1.4-1.6x slower than the classic
-emitters for the same run time, so importing jaxqtm adds ``--xla_cpu_use_fusion_emitters=false``
-to ``XLA_FLAGS`` (jaxlib versions known to have the flag; before the backend starts; a value the
-user already set wins). ``JAXQTM_XLA_DEFAULTS=0`` leaves ``XLA_FLAGS`` untouched.
+Compilation of the oscillator engine is made cheaper: on the CPU, XLA's newer fusion emitters
+compile its kernels (hundreds of small fusions of complex arithmetic) 1.4-1.6x slower than the
+classic emitters for the same run time, so its programs are compiled with the classic ones
+(:func:`oscillator_compiler_options`, also for programs a user builds around ``observables``). The
+Lindblad programs are not: there the classic emitters compile 1.2x slower.
+``JAXQTM_XLA_DEFAULTS=0`` turns this off.
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ def _apply_default_precision() -> None:
         jax.config.update("jax_enable_x64", True)
 
 
-# Measured on jaxlib 0.10.2, 2-core CPU, vmap(observables) over 4096 points: compile 12.2 -> 7.7 CPU-s,
-# run 435 -> 440 ms, results equal to round-off (1e-16). An unknown flag aborts XLA at start-up,
-# so the flag is only added for the jaxlib versions checked to have it.
-_XLA_DEFAULTS = ("--xla_cpu_use_fusion_emitters=false",)
-_XLA_DEFAULTS_JAXLIB = ((0, 5, 3), (0, 11, 0))  # [first, last) jaxlib version with the flag
+# Measured on jaxlib 0.10.2, 2-core CPU, compile CPU time: observables 9.5 -> 6.1 s, vmap(observables)
+# over 4096 points 12.2 -> 7.7 s (run 435 -> 440 ms, results equal to round-off); but the Krylov steady
+# state 8.0 -> 9.9 s and rotor.solve_device 6.2 -> 6.5 s, hence per program, not process-wide. An
+# option XLA does not know is an error, so it is only passed for the jaxlib versions checked to have it.
+_OSCILLATOR_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
+_OPTIONS_JAXLIB = ((0, 5, 3), (0, 11, 0))  # [first, last) jaxlib version with the option
 
 
 def _jaxlib_version() -> tuple[int, ...]:
@@ -50,17 +52,27 @@ def _jaxlib_version() -> tuple[int, ...]:
     return tuple(parts)
 
 
-def _apply_xla_defaults() -> None:
+def oscillator_compiler_options() -> dict | None:
+    """XLA compile options of the oscillator engine's programs (``jax.jit(f, compiler_options=...)``):
+    the classic CPU fusion emitters, 1.4-1.6x faster to compile for the same run time. ``None`` where
+    they do not apply (``JAXQTM_XLA_DEFAULTS=0``, a jaxlib not known to have the option, or the user's
+    own ``--xla_cpu_use_fusion_emitters`` in ``XLA_FLAGS``, which then rules every program)."""
     if os.environ.get("JAXQTM_XLA_DEFAULTS", "1").strip().lower() in ("0", "off", "false", "no"):
-        return
-    lo, hi = _XLA_DEFAULTS_JAXLIB
-    if not lo <= _jaxlib_version() < hi:
-        return
-    flags = os.environ.get("XLA_FLAGS", "")
-    for flag in _XLA_DEFAULTS:
-        if flag.split("=")[0] not in flags:  # the user's own value wins
-            flags = f"{flags} {flag}".strip()
-    os.environ["XLA_FLAGS"] = flags
+        return None
+    lo, hi = _OPTIONS_JAXLIB
+    if not lo <= _jaxlib_version() < hi or "xla_cpu_use_fusion_emitters" in os.environ.get("XLA_FLAGS", ""):
+        return None
+    return dict(_OSCILLATOR_OPTIONS)
+
+
+def top_level() -> bool:
+    """Whether no JAX transformation is tracing right now (a jit here is a top-level one, which
+    alone may carry compile options)."""
+    try:
+        from jax._src.core import trace_state_clean
+    except ImportError:  # a JAX without it: never pass options
+        return False
+    return bool(trace_state_clean())
 
 
 # programs that compile faster than this are not written to the persistent cache (JAX's default

@@ -28,6 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import jaxqtm
+import jaxqtm.oscillators as osc
 from jaxqtm._progress import compile_event
 from jaxqtm.oscillators import ExactIsothermal, MatsubaraSum, observables
 from jaxqtm.plot import save_figure
@@ -75,7 +76,11 @@ def _point(p, isothermal):
     )
 
 
-_BATCH = {iso: jax.jit(jax.vmap(lambda p, iso=iso: _point(p, iso))) for iso in (True, False)}
+# compiled with the oscillator engine's options (classic CPU fusion emitters: 1.5x faster to compile)
+_BATCH = {
+    iso: jax.jit(jax.vmap(lambda p, iso=iso: _point(p, iso)), compiler_options=osc.compiler_options())
+    for iso in (True, False)
+}
 _COMPILED: set = set()  # which of the two has run (the first call compiles, or loads it from the cache)
 
 

@@ -34,6 +34,7 @@ from .drives import Monochromatic as Monochromatic
 from .drives import PowerLawWeights as PowerLawWeights
 from .machine import Observables as Observables
 from .machine import OscillatorMachine as OscillatorMachine
+from .machine import compiler_options as compiler_options
 from .machine import observables as observables
 from .medium import WorkingMedium as WorkingMedium
 from .spectral import AbstractSpectralDensity as AbstractSpectralDensity

@@ -32,6 +32,7 @@ Pearson coefficients do not depend on it.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import equinox as eqx
 import jax
@@ -39,6 +40,7 @@ import jax.numpy as jnp
 from jaxtyping import Array
 
 from .._checks import POINT_HINT, as_real, check_positive, check_scalar, check_type
+from .._config import oscillator_compiler_options, top_level
 from .._results import RESULTS, AbstractResult, finish, first_failure, message, name_of
 from . import _integrals as I
 from ._noise import AbstractNoiseIntegral, Auto
@@ -370,7 +372,21 @@ def _observables(machine: OscillatorMachine, drive: AbstractDrive, omega, noise:
     return Observables(*fields, result=result)
 
 
+def compiler_options() -> dict | None:
+    """XLA compile options for programs built around :func:`observables`, e.g.
+    ``jax.jit(jax.vmap(f), compiler_options=osc.compiler_options())``: the classic CPU fusion
+    emitters, which compile the oscillator kernels 1.4-1.6x faster for the same run time (an outer
+    ``jit`` ignores the options of the ``observables`` call inside it). ``None`` where they do not
+    apply (``JAXQTM_XLA_DEFAULTS=0``, a jaxlib not known to have the option, or the user's own
+    ``--xla_cpu_use_fusion_emitters`` in ``XLA_FLAGS``)."""
+    return oscillator_compiler_options()
+
+
 _observables_jit = eqx.filter_jit(_observables)
+# JAX accepts compile options only on a top-level jit: called from inside a user's jit/vmap/grad the
+# plain one is used (the user's own jit can pass compiler_options())
+_JIT_OPTIONS: dict[str, Any] = {"compiler_options": compiler_options()}
+_observables_jit_top = eqx.filter_jit(_observables, **_JIT_OPTIONS)
 
 
 def observables(
@@ -414,5 +430,6 @@ def observables(
     check_scalar(omega_drive, "Omega (drive frequency)", POINT_HINT)
     check_positive(omega_drive, "Omega (drive frequency)")
     noise.check(machine.T1, machine.T2)
-    out = _observables_jit(machine, drive, omega_drive, noise)
+    kernel = _observables_jit_top if top_level() else _observables_jit
+    out = kernel(machine, drive, omega_drive, noise)
     return finish(out, throw=throw, what="jaxqtm.oscillators.observables")
