@@ -43,7 +43,9 @@ def nondominated(F, ok=None) -> np.ndarray:
 
     Row i is dominated if some row j has ``F[j] <= F[i]`` everywhere and ``<`` somewhere.
     Rows with ``ok = False`` or non-finite entries are never non-dominated and never
-    dominate. Identical rows do not dominate each other (both are kept). O(n^2 k).
+    dominate. Identical rows do not dominate each other (both are kept). Two objectives:
+    one sort, O(n log n) (a 20001-point front in milliseconds); more: pairwise, O(n^2 k), in
+    blocks of rows (bounded memory).
     """
     F = np.asarray(F, dtype=float)
     if F.ndim != 2:
@@ -52,12 +54,38 @@ def nondominated(F, ok=None) -> np.ndarray:
     if ok is not None:
         good &= np.asarray(ok, dtype=bool).reshape(-1)
     G = F[good]
-    le = np.all(G[:, None, :] <= G[None, :, :], axis=-1)  # le[j, i]: G[j] <= G[i]
-    lt = np.any(G[:, None, :] < G[None, :, :], axis=-1)
-    dominated = np.any(le & lt, axis=0)
+    dominated = _dominated_2d(G) if G.shape[1] == 2 else _dominated_pairwise(G)
     mask = np.zeros(F.shape[0], dtype=bool)
     mask[np.flatnonzero(good)[~dominated]] = True
     return mask
+
+
+def _dominated_2d(G) -> np.ndarray:
+    """Sweep in (f0, f1) order: a row is dominated by an earlier group of smaller f0 whose least f1
+    is <= its own, or within its own group of equal f0 by a strictly smaller f1."""
+    n = G.shape[0]
+    out = np.zeros(n, dtype=bool)
+    if n == 0:
+        return out
+    order = np.lexsort((G[:, 1], G[:, 0]))
+    f0, f1 = G[order, 0], G[order, 1]
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = f0[1:] != f0[:-1]
+    start = np.maximum.accumulate(np.where(new_group, np.arange(n), 0))  # first row of each row's group
+    prefix_min = np.minimum.accumulate(f1)
+    before = np.where(start > 0, prefix_min[np.maximum(start - 1, 0)], np.inf)  # least f1 of smaller f0
+    out[order] = (before <= f1) | (f1[start] < f1)
+    return out
+
+
+def _dominated_pairwise(G, block: int = 512) -> np.ndarray:
+    dominated = np.zeros(G.shape[0], dtype=bool)
+    for i0 in range(0, G.shape[0], block):
+        Gi = G[i0 : i0 + block]
+        le = np.all(G[:, None, :] <= Gi[None, :, :], axis=-1)  # le[j, i]: G[j] <= Gi[i]
+        lt = np.any(G[:, None, :] < Gi[None, :, :], axis=-1)
+        dominated[i0 : i0 + block] = np.any(le & lt, axis=0)
+    return dominated
 
 
 def hypervolume_2d(F, ref, ok=None) -> float:
@@ -65,8 +93,7 @@ def hypervolume_2d(F, ref, ok=None) -> float:
     (minimisation): the measure of the union of boxes [F_i, ref]. Points that do not
     strictly dominate ``ref`` (or are not ``ok``/finite) contribute nothing.
 
-    Sweep over the non-dominated points sorted by the first objective: exact, O(n log n)
-    after the O(n^2) filter.
+    Sweep over the non-dominated points sorted by the first objective: exact, O(n log n).
     """
     F = np.asarray(F, dtype=float)
     ref = np.asarray(ref, dtype=float)

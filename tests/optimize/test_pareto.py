@@ -277,3 +277,34 @@ def test_compiled_program_cache_is_bounded(monkeypatch):
 def test_bad_arguments_name_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def _dominated_by_definition(F):
+    # the definition, one pair at a time (the independent reference)
+    n = len(F)
+    return np.array(
+        [any(all(F[j] <= F[i]) and any(F[j] < F[i]) for j in range(n) if j != i) for i in range(n)], dtype=bool
+    )
+
+
+def test_two_objective_sweep_equals_the_pairwise_definition_with_ties():
+    from jaxqtm.optimize._pareto import _dominated_2d, _dominated_pairwise
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 120):
+        for levels in (3, 20, None):  # few levels: many ties in each objective and identical rows
+            F = rng.normal(size=(n, 2)) if levels is None else rng.integers(0, levels, size=(n, 2)).astype(float)
+            ref = _dominated_by_definition(F)
+            np.testing.assert_array_equal(_dominated_2d(F), ref)
+            np.testing.assert_array_equal(_dominated_pairwise(F, block=16), ref)
+    # and through the public function, with failed and non-finite rows
+    F = rng.integers(0, 5, size=(200, 2)).astype(float)
+    F[::17, 1] = np.nan
+    ok = rng.random(200) > 0.2
+    brute = np.zeros(200, bool)
+    good = np.flatnonzero(np.all(np.isfinite(F), 1) & ok)
+    brute[good[~_dominated_pairwise(F[good])]] = True
+    np.testing.assert_array_equal(opt.nondominated(F, ok), brute)
+    # three objectives: the pairwise path, also in blocks
+    F3 = rng.integers(0, 4, size=(90, 3)).astype(float)
+    np.testing.assert_array_equal(_dominated_pairwise(F3, block=7), _dominated_by_definition(F3))
