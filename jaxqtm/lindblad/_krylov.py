@@ -157,6 +157,10 @@ def gmres(
     return _restarted(cycle, matvec, b, x, bnorm_safe, tol, max_restarts)
 
 
+# relative size of (shadow, A p) below which BiCGStab's step is round-off: 64 eps
+_BREAKDOWN = 64.0 * float(jnp.finfo(jnp.float64).eps)
+
+
 def bicgstab(
     matvec: Callable,
     b: jax.Array,
@@ -170,7 +174,9 @@ def bicgstab(
     """Solve ``A x = b`` by right-preconditioned BiCGStab (van der Vorst 1992).
 
     Each cycle runs the recurrence until its recursive residual is ``<= tol ||b||``, it
-    breaks down (``rho`` or ``omega`` = 0) or ``max_steps`` steps; the true residual is then
+    breaks down (``rho`` or ``omega`` = 0, or ``(shadow, A p)`` at round-off relative to
+    ``|shadow| |A p|``: a right-hand side outside the range of a singular operator) or
+    ``max_steps`` steps; the true residual is then
     recomputed and, if above ``tol``, a new cycle starts from the current ``x`` with a fresh
     shadow vector (at most ``max_restarts`` cycles; a cycle gaining less than 2x stops).
     """
@@ -185,6 +191,7 @@ def bicgstab(
     def cycle(x):
         r = b - matvec(x)
         shadow = r
+        snorm = jnp.linalg.norm(shadow)
         one = jnp.ones((), b.dtype)
         zero = jnp.zeros_like(b)
         state = (x, r, zero, zero, one, one, one, 0, jnp.linalg.norm(r), False)
@@ -202,6 +209,9 @@ def bicgstab(
             v = matvec(y)
             sv = dot(shadow, v)
             alpha = rho / jnp.where(jnp.abs(sv) > tiny, sv, tiny)
+            # (shadow, v) at round-off level relative to |shadow| |v|: the recurrence has broken
+            # down (alpha would be noise); the cycle ends and a restart takes a fresh shadow
+            sv_lost = jnp.abs(sv) <= _BREAKDOWN * snorm * jnp.linalg.norm(v)
             h = x + alpha * y
             s_ = r - alpha * v
             sn = jnp.linalg.norm(s_)
@@ -214,6 +224,9 @@ def bicgstab(
             r_new = jnp.where(done_half, s_, s_ - omega * t)
             rn = jnp.where(done_half, sn, jnp.linalg.norm(r_new))
             broke = (jnp.abs(rho) <= tiny) | ((jnp.abs(omega) <= tiny) & ~done_half) | ~jnp.isfinite(rn)
+            broke = broke | sv_lost
+            x_new, r_new = jnp.where(sv_lost, x, x_new), jnp.where(sv_lost, r, r_new)
+            rn = jnp.where(sv_lost, jnp.linalg.norm(r), rn)
             return x_new, r_new, p, v, rho, alpha, omega, k + 1, rn, broke
 
         out = jax.lax.while_loop(cond, step, state)

@@ -218,3 +218,24 @@ def test_counting_statistics_on_the_krylov_core():
     rho = np.asarray(kr.rho)
     mean = sum(np.real(np.trace(x @ rho @ x.conj().T)) * w for x, w in zip(c[:2], (1.0, -1.0)))
     assert float(kr.mean[0]) == pytest.approx(mean, rel=1e-9)
+
+
+def test_bicgstab_stops_at_a_breakdown_instead_of_spending_its_budget():
+    """A right-hand side outside the range of a singular operator (the gap probe of a model with no
+    unique state) makes (shadow, A p) round-off: BiCGStab used to run its 2000-step budget on noise
+    (7.9 s for the zero generator at n = 80, 19 s in the test build), now the cycle ends there."""
+    from jaxqtm.lindblad._krylov import bicgstab
+
+    m = 400
+    rng = np.random.default_rng(0)
+    t = jnp.asarray(rng.normal(size=m) + 0j)
+    u = jnp.asarray(rng.normal(size=m) + 0j)
+    matvec = lambda x: u * jnp.dot(t, x)  # rank one: range = span(u)
+    b = jnp.asarray(rng.normal(size=m) + 0j)
+    b = b - u * (jnp.vdot(u, b) / jnp.vdot(u, u))  # orthogonal to the range: no solution
+    x, info = jax.jit(lambda b: bicgstab(matvec, b, lambda y: y, tol=1e-14, max_steps=2000, max_restarts=25))(b)
+    assert not bool(info.converged) and int(info.matvecs) < 20 and np.all(np.isfinite(np.asarray(x)))
+    # a regular system is unaffected: solved to the tolerance
+    a = jnp.asarray(np.eye(m) * 3.0 + rng.normal(size=(m, m)) / np.sqrt(m) + 0j)
+    x, info = bicgstab(lambda x: a @ x, b, lambda y: y, tol=1e-12, max_steps=2000, max_restarts=25)
+    assert bool(info.converged) and float(jnp.linalg.norm(a @ x - b) / jnp.linalg.norm(b)) < 1e-12
