@@ -11,7 +11,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # fusion emitters (together 2.5-3.5x less compile CPU per program, 1.5x slower runs, the same
 # numbers to round-off). tests/test_compile_flags.py compares the main kernels against a process
 # with the optimised build (what users run). JAXQTM_TEST_OPT=1 compiles the whole run optimised.
-_TEST_BUILD = ("--xla_backend_optimization_level=0", "--xla_cpu_use_fusion_emitters=false")
+# (an XLA flag the installed jaxlib does not know aborts the process: the emitter flag only where
+# jaxqtm's own check says the jaxlib has it)
+from jaxqtm._config import oscillator_compiler_options  # noqa: E402  (imports jax; the backend starts later)
+
+_TEST_BUILD = ["--xla_backend_optimization_level=0"]
+if os.environ.get("JAXQTM_XLA_DEFAULTS") != "0" and oscillator_compiler_options() is not None:
+    _TEST_BUILD.append("--xla_cpu_use_fusion_emitters=false")
 if os.environ.get("JAXQTM_TEST_OPT", "0") != "1":
     _flags = os.environ.get("XLA_FLAGS", "")
     for _f in _TEST_BUILD:
