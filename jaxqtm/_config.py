@@ -65,14 +65,16 @@ def oscillator_compiler_options() -> dict | None:
     return dict(_OSCILLATOR_OPTIONS)
 
 
+try:
+    from jax._src.core import trace_state_clean as _trace_state_clean
+except ImportError:  # a JAX without it: never pass options
+    _trace_state_clean = None
+
+
 def top_level() -> bool:
     """Whether no JAX transformation is tracing right now (a jit here is a top-level one, which
     alone may carry compile options)."""
-    try:
-        from jax._src.core import trace_state_clean
-    except ImportError:  # a JAX without it: never pass options
-        return False
-    return bool(trace_state_clean())
+    return _trace_state_clean is not None and bool(_trace_state_clean())
 
 
 # programs that compile faster than this are not written to the persistent cache (JAX's default

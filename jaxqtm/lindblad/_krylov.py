@@ -201,7 +201,7 @@ def bicgstab(
             return (k < max_steps) & (rn > tol * bnorm_safe) & (~broke)
 
         def step(st):
-            x, r, p, v, rho_old, alpha, omega, k, _, _ = st
+            x, r, p, v, rho_old, alpha, omega, k, r_norm, _ = st
             rho = dot(shadow, r)
             beta = (rho / rho_old) * (alpha / omega)
             p = r + beta * (p - omega * v)
@@ -226,7 +226,7 @@ def bicgstab(
             broke = (jnp.abs(rho) <= tiny) | ((jnp.abs(omega) <= tiny) & ~done_half) | ~jnp.isfinite(rn)
             broke = broke | sv_lost
             x_new, r_new = jnp.where(sv_lost, x, x_new), jnp.where(sv_lost, r, r_new)
-            rn = jnp.where(sv_lost, jnp.linalg.norm(r), rn)
+            rn = jnp.where(sv_lost, r_norm, rn)  # the carried ||r|| (no second norm)
             return x_new, r_new, p, v, rho, alpha, omega, k + 1, rn, broke
 
         out = jax.lax.while_loop(cond, step, state)
