@@ -18,6 +18,7 @@ Q_{P_A} < 2, against Delta T / Tbar); they are computed with ``jaxqtm.sweep`` (s
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import sys
@@ -43,25 +44,31 @@ def _progress(msg):
     print(msg, flush=True)
 
 
-# One compiled, vmapped evaluator per noise method, shared by every figure: all paper
-# parameters are traced arguments, batches are padded to a fixed chunk size, so the
-# whole job compiles twice (isothermal / two-temperature) instead of once per panel.
-_CHUNK = 4096
-_KEYS = ("Omega", "T1", "T2", "omega_c", "r", "gamma2", "gamma1")
+# One compiled evaluator per noise method, shared by every figure: all paper parameters are traced
+# arguments and every call has the same shape, so the whole job compiles twice (isothermal /
+# two-temperature) instead of once per panel. A call holds _ROWS machines with _PER_ROW points each:
+# the machine parameters are batched over rows only, so the response poles, residues and bath
+# factors (~45 % of a point's cost) are computed once per row, not once per point. A panel of one
+# machine fills every row with it; fig. 4, one point per machine, pads its rows (4 calls in all).
+_ROWS, _PER_ROW = 64, 64
+_CHUNK = _ROWS * _PER_ROW
+_POINT_KEYS = ("Omega", "T1", "T2")
+_MACHINE_KEYS = ("omega_c", "r", "gamma2", "gamma1")
+_KEYS = _POINT_KEYS + _MACHINE_KEYS
 
 
-def _point(p, isothermal):
+def _point(p, q, isothermal):
     noise = ExactIsothermal() if isothermal else MatsubaraSum()
     m, d = paper_machine(
         omega_A=1.0,
         omega_B=0.6,
-        gamma2=p["gamma2"],
-        gamma1=p["gamma1"],
-        omega_c=p["omega_c"],
+        gamma2=q["gamma2"],
+        gamma1=q["gamma1"],
+        omega_c=q["omega_c"],
         T1=p["T1"],
         T2=p["T2"],
         phi=jnp.pi / 2,
-        r=p["r"],
+        r=q["r"],
     )
     ob = observables(m, d, p["Omega"], noise=noise, throw=False)
     return dict(
@@ -76,12 +83,23 @@ def _point(p, isothermal):
     )
 
 
-# compiled with the oscillator engine's options (classic CPU fusion emitters: 1.5x faster to compile)
-_BATCH = {
-    iso: jax.jit(jax.vmap(lambda p, iso=iso: _point(p, iso)), compiler_options=osc.compiler_options())
-    for iso in (True, False)
-}
+def _rows_program(isothermal):
+    """(points (_ROWS, _PER_ROW), machines (_ROWS,)) -> observables (_ROWS, _PER_ROW)."""
+    row = jax.vmap(lambda p, q: _point(p, q, isothermal), in_axes=(0, None))
+    # compiled with the oscillator engine's options (classic CPU fusion emitters: 1.5x faster to compile)
+    return jax.jit(jax.vmap(row), compiler_options=osc.compiler_options())
+
+
+_BATCH = {iso: _rows_program(iso) for iso in (True, False)}
 _COMPILED: set = set()  # which of the two has run (the first call compiles, or loads it from the cache)
+
+
+def _rows(machines):
+    """Index arrays of the points, grouped into rows of at most _PER_ROW points of one machine."""
+    _, inverse = np.unique(machines, axis=0, return_inverse=True)
+    order = np.argsort(inverse.ravel(), kind="stable")
+    cuts = np.flatnonzero(np.diff(inverse.ravel()[order])) + 1
+    return [g[i : i + _PER_ROW] for g in np.split(order, cuts) for i in range(0, len(g), _PER_ROW)]
 
 
 def evaluate(isothermal: bool, label: str = "", **params):
@@ -90,26 +108,32 @@ def evaluate(isothermal: bool, label: str = "", **params):
     defaults.update(params)
     arrs = np.broadcast_arrays(*[np.asarray(defaults[k], dtype=float) for k in _KEYS])
     shape = arrs[0].shape
-    flat = [a.ravel() for a in arrs]
-    n = flat[0].size
-    out = {}
-    t0 = time.time()
-    for c0 in range(0, n, _CHUNK):
-        c1 = min(n, c0 + _CHUNK)
-        chunk = {k: jnp.asarray(np.resize(a[c0:c1], _CHUNK)) for k, a in zip(_KEYS, flat)}
+    flat = dict(zip(_KEYS, (a.ravel() for a in arrs)))
+    n = flat["Omega"].size
+    rows = _rows(np.stack([flat[k] for k in _MACHINE_KEYS], axis=1))
+    out: dict = {}
+    t0, done = time.time(), 0
+    for r0 in range(0, len(rows), _ROWS):
+        chunk_rows = rows[r0 : r0 + _ROWS]
+        # short rows and a short last call are padded by repeating their points (results dropped)
+        idx = np.resize(np.stack([np.resize(i, _PER_ROW) for i in chunk_rows]), (_ROWS, _PER_ROW))
+        points = {k: jnp.asarray(flat[k][idx]) for k in _POINT_KEYS}
+        machines = {k: jnp.asarray(flat[k][idx[:, 0]]) for k in _MACHINE_KEYS}
         first = isothermal not in _COMPILED
         if first:
             what = "the isothermal" if isothermal else "the two-temperature"
             _progress("  " + compile_event("figures", f"{what} evaluator ({_CHUNK} points per call)")["message"])
             _COMPILED.add(isothermal)
             tc = time.time()
-        res = jax.device_get(_BATCH[isothermal](chunk))
+        res = jax.device_get(_BATCH[isothermal](points, machines))
         if first:
-            _progress(f"  compiled and ran the first chunk in {time.time() - tc:.1f} s")
-        for k, v in res.items():
-            out.setdefault(k, np.empty(n))[c0:c1] = np.asarray(v)[: c1 - c0]
+            _progress(f"  compiled (or loaded) and ran the first call in {time.time() - tc:.1f} s")
+        for b, i in enumerate(chunk_rows):
+            for k, v in res.items():
+                out.setdefault(k, np.empty(n))[i] = np.asarray(v)[b, : len(i)]
+        done += sum(len(i) for i in chunk_rows)
         if label:
-            _progress(f"  {label}: {c1}/{n} points ({time.time() - t0:.1f} s)")
+            _progress(f"  {label}: {done}/{n} points ({time.time() - t0:.1f} s)")
     return {k: v.reshape(shape) for k, v in out.items()}
 
 
@@ -138,14 +162,17 @@ def fig6_data(n, r=0.5, omega_c=1.2):
     return xx, yy, d
 
 
+# one program for both dampings (the medium is a traced argument)
+_CHI_EIG = jax.jit(jax.vmap(lambda medium, w: medium.chi_imag_eig(w), in_axes=(None, 0)))
+
+
 def fig2_data(n):
     import jaxqtm.oscillators as osc
 
     ws = np.linspace(0.0, 1.6, 40 * n // 8 + 1)
     eig = {}
     for g2 in (0.01, 100.0):
-        med = osc.WorkingMedium([1.0, 0.6], g2)
-        vals, vecs = jax.vmap(med.chi_imag_eig)(jnp.asarray(ws))
+        vals, vecs = _CHI_EIG(osc.WorkingMedium([1.0, 0.6], g2), jnp.asarray(ws))
         # chi'' is rank one at strong damping; plot the eigenvalue of largest modulus
         idx = np.argmax(np.abs(np.asarray(vals)), axis=1)
         eig[g2] = (np.asarray(vals)[np.arange(len(ws)), idx], np.asarray(vecs)[np.arange(len(ws)), :, idx])
@@ -164,10 +191,10 @@ def fig4_data(n):
 
 def fig8_data(n):
     om = np.logspace(-1, 3, n)
-    out = {}
-    for g2, r in ((0.01, 0.0), (100.0, 0.0), (100.0, 0.5), (100.0, 1.0), (100.0, 1.5)):
-        out[(g2, r)] = evaluate(True, "", Omega=om, gamma2=g2, gamma1=0.001, r=r)["eta_work"]
-    return om, out
+    curves = ((0.01, 0.0), (100.0, 0.0), (100.0, 0.5), (100.0, 1.0), (100.0, 1.5))
+    g2, r = (np.array(c)[:, None] for c in zip(*curves))
+    eta = evaluate(True, "", Omega=om[None, :], gamma2=g2, gamma1=0.001, r=r)["eta_work"]
+    return om, {c: eta[i] for i, c in enumerate(curves)}
 
 
 def _density(ax, xx, yy, z, title, center, cmap, label, log_norm=False):
@@ -414,16 +441,46 @@ def main(argv=None):
         figures={},
     )
     t_start = time.time()
-    timings = {}
+    timings: dict = {}
+    n5 = max(16, n // 2)
+    # Every JAX computation runs, in this order, on one worker thread while this thread draws the
+    # figures whose data are ready (JAX releases the GIL while it computes; rendering is pure Python):
+    # the two overlap instead of adding up. One thread only: JAX calls stay serial.
+    worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed001-compute")
+
+    def later(name, fn, *a):
+        def timed():
+            t0 = time.time()
+            try:
+                return fn(*a)
+            finally:
+                timings[name] = time.time() - t0
+
+        return worker.submit(timed)
+
+    try:
+        return _figures(args, n, n5, meta, t_start, timings, later, plt)
+    finally:
+        worker.shutdown(cancel_futures=True)  # an error or Ctrl-C drops the queued work
+
+
+def _figures(args, n, n5, meta, t_start, timings, later, plt):
+    _progress(
+        f"[compute] figs. 3 ({n}x{n} x 2), 4, 2, 5 ({n5}x{n5}, two temperatures), 6 ({n}x{n}) and 8, in this order"
+    )
+    pending = {f"fig3_omega_c={wc}": later(f"fig3_omega_c={wc}", fig3_data, n, wc) for wc in (1000.0, 1.2)}
+    pending["fig4"] = later("fig4", fig4_data, max(n, 64))
+    pending["fig2"] = later("fig2", fig2_data, n)
+    pending["fig5"] = later("fig5", fig5_data, n5)
+    pending["fig6"] = later("fig6", fig6_data, n)
+    pending["fig8"] = later("fig8", fig8_data, max(n, 64))
 
     # --- Fig. 3 -----------------------------------------------------------
     _progress(f"[fig3] Q_PA and P_A over (Omega, T), {n}x{n} per panel")
     fig, axes = plt.subplots(2, 2, figsize=(10, 8))
     data3 = {}
     for col, wc in enumerate((1000.0, 1.2)):
-        t0 = time.time()
-        xx, yy, d = fig3_data(n, wc)
-        timings[f"fig3_omega_c={wc}"] = time.time() - t0
+        xx, yy, d = pending[f"fig3_omega_c={wc}"].result()
         data3[wc] = d
         _density(
             axes[0, col],
@@ -452,7 +509,7 @@ def main(argv=None):
 
     # --- Fig. 4 -----------------------------------------------------------
     _progress("[fig4] Q_PA/2 vs Pearson coefficient at varying gamma_2")
-    g2s, q2, c, ct, pa = fig4_data(max(n, 64))
+    g2s, q2, c, ct, pa = pending["fig4"].result()
     fig, ax = plt.subplots(figsize=(5, 4))
     sc = ax.scatter(c, q2, c=np.log10(g2s), s=8, cmap="viridis")
     ax.axhline(1.0, color="k", ls="--", lw=1)
@@ -474,7 +531,7 @@ def main(argv=None):
 
     # --- Fig. 2 -----------------------------------------------------------
     _progress("[fig2] eigenvalue of chi'' and Pearson coefficient vs T2")
-    ws, eig, t2s, pearson = fig2_data(n)
+    ws, eig, t2s, pearson = pending["fig2"].result()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for g2, (vals, _) in eig.items():
         axes[0].plot(ws, vals / np.max(np.abs(vals)), label=rf"$\gamma_2={g2:g}$ (normalised)")
@@ -500,13 +557,10 @@ def main(argv=None):
     )
 
     # --- Fig. 5 (two temperatures) and 6 (generalised bound) --------------
-    n5 = max(16, n // 2)
     _progress(f"[fig5] Delta T / Tbar = 1.8, {n5}x{n5} (two-temperature noise by the Matsubara series)")
-    t0 = time.time()
-    xx, yy, d5 = fig5_data(n5)
-    timings["fig5"] = time.time() - t0
+    xx, yy, d5 = pending["fig5"].result()
     _progress(f"[fig6] Q_PA / V_PA at r = 1/2, {n}x{n}")
-    xx6, yy6, d6 = fig6_data(n)
+    xx6, yy6, d6 = pending["fig6"].result()
     fig, axes = plt.subplots(2, 2, figsize=(10, 8))
     _density(
         axes[0, 0], xx, yy, d5["Q_PA"], r"5(a) $Q_{P_A}$, $\Delta T/\bar T=1.8$", 2.0, "coolwarm", r"$Q_{P_A}$", True
@@ -546,7 +600,7 @@ def main(argv=None):
 
     # --- Fig. 8(a,b) ----------------------------------------------------------
     _progress("[fig8] work-to-work efficiency")
-    om8, eta = fig8_data(max(n, 64))
+    om8, eta = pending["fig8"].result()
     fig, ax = plt.subplots(figsize=(5, 4))
     for (g2, r), e in eta.items():
         ax.semilogx(om8, e, label=rf"$\gamma_2={g2:g}$, $r={r:g}$")

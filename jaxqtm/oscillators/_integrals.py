@@ -84,6 +84,16 @@ def n_integral_and_bound(r: PoleSum, t1, t2, omega):
     return _contract(r.residues, g1 - g2), contract_bound(r.residues, jnp.abs(g1) + jnp.abs(g2))
 
 
+def n_and_coth_integrals_and_bounds(r_n: PoleSum, r_c: PoleSum, t1, t2, omega):
+    """(:func:`n_integral` of ``r_n``, :func:`coth_integral` of ``r_c`` at T1, shift -Omega) and
+    their round-off bounds, for two rationals with the same poles (the caller's guarantee): both
+    use G_T1(p + Omega), so one set of digamma transforms serves the two."""
+    g1, g2 = g_tilde(r_n.poles + omega, t1), g_tilde(r_n.poles, t2)
+    n_val = _contract(r_n.residues, g1 - g2)
+    n_bound = contract_bound(r_n.residues, jnp.abs(g1) + jnp.abs(g2))
+    return (n_val, n_bound), (_contract(r_c.residues, g1), contract_bound(r_c.residues, jnp.abs(g1)))
+
+
 def plain_integral(r: PoleSum):
     """int dw R(w) for R = O(1/w^2): 2 pi i times the upper-half-plane residues."""
     upper = jnp.where(jnp.imag(r.poles) > 0, 1.0, 0.0)

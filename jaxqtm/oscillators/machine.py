@@ -215,32 +215,37 @@ def _r_noise_direct(machine: OscillatorMachine, w) -> _NoiseFactors:
 
 
 def _power_kernels(rat: _Rationals, t1, t2, w):
-    """R = J(w'+w) chi'' (reused by the noise), I^N and K matrices (divided by 4 pi) for drive frequency w."""
+    """R = J(w'+w) chi'' (reused by the heats and the noise), the I^N and K matrices (divided by
+    4 pi) for drive frequency w, and the round-off bounds (``_integrals.contract_bound``, no
+    gradient) of I^N and K."""
     c = 1.0 / (4.0 * jnp.pi)
     r_p = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
-    i_n = jnp.real(I.n_integral(r_p, t1, t2, w)) * c
-    k1 = I.coth_integral(product_decaying(rat.J.shift(w), rat.chi_re, rat.j_at(w)), t1, -w)
-    k2 = I.coth_integral(product_decaying(rat.zeta_re.shift(w), rat.chi_im, rat.zre_at(w)), t2, 0.0)
-    return r_p, i_n, jnp.real(k1 + k2) * c
+    # J(w'+w) chi' has the poles of r_p (chi' and chi'' both carry chi's poles and their conjugates)
+    r_k1 = product_decaying(rat.J.shift(w), rat.chi_re, rat.j_at(w))
+    (i_n, e_n), (k1, e_k1) = I.n_and_coth_integrals_and_bounds(r_p, r_k1, t1, t2, w)
+    k2, e_k2 = I.coth_integral_and_bound(product_decaying(rat.zeta_re.shift(w), rat.chi_im, rat.zre_at(w)), t2, 0.0)
+    bounds = jax.lax.stop_gradient((e_n * c, (e_k1 + e_k2) * c))
+    return r_p, jnp.real(i_n) * c, jnp.real(k1 + k2) * c, bounds
 
 
-def _kernels(rat: _Rationals, t1, t2, w, noise: AbstractNoiseIntegral, r_direct=None):
+def _kernels(rat: _Rationals, r_p: PoleSum, t1, t2, w, noise: AbstractNoiseIntegral, r_direct=None):
     """(H, H2, D) matrices for drive frequency w (each divided by 4 pi) and the round-off bounds
-    (``_integrals.contract_bound``, no gradient) of D, H2 and of the power kernels I^N, K; the
-    power kernels themselves are in ``_power_kernels`` (differentiated in Omega there).
+    (``_integrals.contract_bound``, no gradient) of D and H2; ``r_p`` = J(w'+w) chi'' from
+    ``_power_kernels`` (the power kernels and their bounds are there, differentiated in Omega).
 
     H uses (w'+w) J(w'+w) and H2 = int dw'/4pi J(w'+w) N w' chi''(w') uses the bath-2 energy w';
-    H = w I^N + H2 identically, so the two give independent evaluations of the first law."""
+    H = w I^N + H2 identically, so the two give independent evaluations of the first law. Both
+    products have the poles of ``r_p`` (those of J shifted, then chi's), so one stacked
+    contraction evaluates both (one set of digamma transforms)."""
     c = 1.0 / (4.0 * jnp.pi)
-    r_p = product_decaying(rat.J.shift(w), rat.chi_im, rat.j_at(w))
-    h = I.n_integral(product_decaying(rat.uJ.shift(w), rat.chi_im, rat.uj_at(w)), t1, t2, w)
-    h2, e_h2 = I.n_integral_and_bound(product_decaying(rat.J.shift(w), rat.chi_im_w, rat.j_at(w)), t1, t2, w)
+    r_h = product_decaying(rat.uJ.shift(w), rat.chi_im, rat.uj_at(w))
+    r_h2 = product_decaying(rat.J.shift(w), rat.chi_im_w, rat.j_at(w))
+    res = jnp.stack([r_h.residues, r_h2.residues], axis=1)
+    both = PoleSum(jnp.zeros((0,) + res.shape[1:], res.dtype), r_p.poles, res)
+    hh, e_hh = I.n_integral_and_bound(both, t1, t2, w)
     d, e_d = noise.integral_and_bound(r_p, t1, t2, w, r_direct)
-    e_n = I.n_integral_and_bound(r_p, t1, t2, w)[1]
-    e_k1 = I.coth_integral_and_bound(product_decaying(rat.J.shift(w), rat.chi_re, rat.j_at(w)), t1, -w)[1]
-    e_k2 = I.coth_integral_and_bound(product_decaying(rat.zeta_re.shift(w), rat.chi_im, rat.zre_at(w)), t2, 0.0)[1]
-    bounds = jax.lax.stop_gradient(tuple(x * c for x in (e_d, e_h2, e_n, e_k1 + e_k2)))
-    return (*(jnp.real(x) * c for x in (h, h2, d)), bounds)
+    bounds = jax.lax.stop_gradient((e_d * c, e_hh[1] * c))
+    return (*(jnp.real(x) * c for x in (hh[0], hh[1], d)), bounds)
 
 
 def _power_parts(kern_n, kern_k, w, f, phi):
@@ -253,16 +258,17 @@ def _power_parts(kern_n, kern_k, w, f, phi):
 
 
 def _powers(rat, t1, t2, drive: AbstractDrive, omega):
-    """P^(0)_l, delta P_l summed over harmonics."""
+    """P^(0)_l, delta P_l summed over harmonics; per harmonic R = J(w'+w) chi'' and the bounds
+    of the power kernels (reused by ``_kernels``)."""
     n, f, phi = drive.harmonics(omega)
 
     def one(nh, fh, ph):
         w = nh * omega
-        _, i_n, k = _power_kernels(rat, t1, t2, w)
-        return _power_parts(i_n, k, w, fh, ph)
+        r_p, i_n, k, bounds = _power_kernels(rat, t1, t2, w)
+        return _power_parts(i_n, k, w, fh, ph), r_p, bounds
 
-    p0, dp = jax.vmap(one)(n, f, phi)
-    return p0.sum(0), dp.sum(0)
+    (p0, dp), r_p, bounds = jax.vmap(one)(n, f, phi)
+    return (p0.sum(0), dp.sum(0)), (r_p, bounds)
 
 
 def _validity(machine: OscillatorMachine, drive: AbstractDrive, omega, noise: AbstractNoiseIntegral, chi_poles):
@@ -283,13 +289,16 @@ def _observables(machine: OscillatorMachine, drive: AbstractDrive, omega, noise:
     n, f, phi = drive.harmonics(omega)
 
     # the powers and, by forward-mode differentiation in Omega (weights included), dP_l/dOmega
-    (p0, dp), (dp0_do, ddp_do) = jax.jvp(lambda om: _powers(rat, t1, t2, drive, om), (omega,), (jnp.ones_like(omega),))
+    # (R = J(w'+w) chi'' and the power kernels' bounds per harmonic ride along as primal outputs)
+    ((p0, dp), (r_p, (e_n, e_k))), ((dp0_do, ddp_do), _) = jax.jvp(
+        lambda om: _powers(rat, t1, t2, drive, om), (omega,), (jnp.ones_like(omega),)
+    )
     p_l = p0 + dp
     dpdo = dp0_do + ddp_do
 
-    def one(nh, fh, ph):
+    def one(nh, fh, ph, r_p, e_n, e_k):
         w = nh * omega
-        kh, kh2, kd, (e_d, e_h2, e_n, e_k) = _kernels(rat, t1, t2, w, noise, _r_noise_direct(machine, w))
+        kh, kh2, kd, (e_d, e_h2) = _kernels(rat, r_p, t1, t2, w, noise, _r_noise_direct(machine, w))
         dphi = ph[None, :] - ph[:, None]
         cosd = jnp.cos(dphi)
         ff = fh[:, None] * fh[None, :]
@@ -303,7 +312,7 @@ def _observables(machine: OscillatorMachine, drive: AbstractDrive, omega, noise:
         err = (w**2 * fh**2 * jnp.diagonal(e_d), w**2 * jnp.sum(aff * jnp.abs(cosd) * e_d), e_p)
         return j1, j2, d_l, d_p, err + (jnp.sum(aff * jnp.abs(cosd) * e_h2),)
 
-    j1_direct, j2, d_l, d_p, (d_l_err, d_p_err, e_p, e_j2) = jax.vmap(one)(n, f, phi)
+    j1_direct, j2, d_l, d_p, (d_l_err, d_p_err, e_p, e_j2) = jax.vmap(one)(n, f, phi, r_p, e_n, e_k)
     j1_direct, j2, d_l, d_p = j1_direct.sum(), j2.sum(), d_l.sum(0), d_p.sum()
     e_p, e_j2 = e_p.sum(0), e_j2.sum()
     # accuracy self-check: each quantity's round-off bound against its value (BOUND_RTOL)

@@ -59,7 +59,9 @@ def test_strategy_objects_are_modules_with_abstract_bases():
 def test_auto_is_exact_isothermal_at_equal_temperatures_and_quadrature_otherwise():
     iso = _machine(0.3, 0.3)
     auto, exact = osc.observables(iso, DRIVE, 1.5), osc.observables(iso, DRIVE, 1.5, noise=osc.ExactIsothermal())
-    _assert_same(auto, exact, rtol=1e-14)
+    # the same formulas in two programs (Auto's inside a cond) fuse and round differently: delta P, a
+    # sum of sin-weighted terms that cancel to ~1e-5 of their size, differs by 1.4e-14 relative
+    _assert_same(auto, exact, rtol=5e-14)
     # both two-temperature strategies agree with the exact form to their accuracy, but are different numbers
     for general in (osc.MatsubaraSum(), osc.TanhSinh()):
         np.testing.assert_allclose(osc.observables(iso, DRIVE, 1.5, noise=general).D_l, exact.D_l, rtol=1e-10)
