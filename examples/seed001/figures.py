@@ -44,6 +44,12 @@ def _progress(msg):
     print(msg, flush=True)
 
 
+def _sig(x, digits=6):
+    """A number for figures.json, to ``digits`` significant digits (the figures' values are good to
+    ~1e-9 or better; more digits are noise to a reader)."""
+    return float(f"{float(x):.{digits}g}")
+
+
 # One compiled evaluator per noise method, shared by every figure: all paper parameters are traced
 # arguments and every call has the same shape, so the whole job compiles twice (isothermal /
 # two-temperature) instead of once per panel. A call holds _ROWS machines with _PER_ROW points each:
@@ -198,24 +204,38 @@ def fig8_data(n):
 
 
 def _density(ax, xx, yy, z, title, center, cmap, label, log_norm=False):
+    """One density panel on log-log axes, the contour z = ``center`` dashed.
+
+    ``log_norm``: logarithmic colours symmetric about ``center`` (white exactly there: the TUR bound
+    Q = 2, or Q/V = 1), at most three decades each way (beyond: the end colours). Otherwise a
+    symmetric-log scale about 0 (linear within 1e-4 of the largest |z|), labelled at 0 and every
+    second decade, so that the labels around 0 do not overlap."""
     import matplotlib.colors as mcolors
 
     if log_norm:
         zz = np.where(z > 0, z, np.nan)
-        norm = mcolors.LogNorm(vmin=np.nanmax([np.nanmin(zz), 1e-3]), vmax=np.nanmin([np.nanmax(zz), 1e3]))
+        span = float(np.clip(np.nanmax(np.abs(np.log10(zz / center))), 0.1, 3.0))
+        norm = mcolors.LogNorm(vmin=center * 10.0**-span, vmax=center * 10.0**span)
         pcm = ax.pcolormesh(xx, yy, zz, norm=norm, cmap=cmap, shading="auto")
+        cb = ax.figure.colorbar(pcm, ax=ax, label=label, extend="both" if span == 3.0 else "neither")
+        # labelled at center x 10^k: the white middle carries its value (2, or 1)
+        k = np.arange(-np.floor(span), np.floor(span) + 1)
+        cb.set_ticks(center * 10.0**k, labels=[f"{center * 10.0**j:g}" for j in k])
+        cb.ax.minorticks_off()
     else:
-        lim = np.nanmax(np.abs(z))
+        lim = float(np.nanmax(np.abs(z)))
         pcm = ax.pcolormesh(
             xx, yy, z, cmap=cmap, shading="auto", norm=mcolors.SymLogNorm(linthresh=lim * 1e-4, vmin=-lim, vmax=lim)
         )
+        top = 10.0 ** np.floor(np.log10(lim))
+        ticks = [-top, -top * 1e-2, 0.0, top * 1e-2, top]
+        ax.figure.colorbar(pcm, ax=ax, label=label, ticks=ticks)
     ax.contour(xx, yy, z, levels=[center], colors="k", linestyles="--", linewidths=1.0)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"$\Omega/\omega_A$")
     ax.set_ylabel(r"$T/\omega_A$")
     ax.set_title(title, fontsize=9)
-    ax.figure.colorbar(pcm, ax=ax, label=label)
 
 
 # ---------------------------------------------------------------------------
@@ -341,7 +361,12 @@ def appendix_figures(out, n, n_threshold=None, log=_progress):
         _density(
             axes[1, col], xx, yy, r7["P_B"][col], f"({'cd'[col]}) $P_B$, $\\omega_c={wc:g}$", 0.0, "coolwarm", r"$P_B$"
         )
-    fig.suptitle(r"Seed 001 fig. 7: $\gamma_2=100$, $\omega_B=0.6$, $\gamma_1=0.01$, $\phi=\pi/2$, $r=0$")
+    fig.suptitle(
+        r"Seed 001 fig. 7: $\gamma_2=100$, $\omega_B=0.6$, $\gamma_1=0.01$, $\phi=\pi/2$, $r=0$"
+        + "\n"
+        + r"dashed: $Q_{P_B}=2$ (TUR bound; white in the colour scale), $P_B=0$",
+        fontsize=10,
+    )
     fig.tight_layout()
     save_figure(
         fig,
@@ -495,7 +520,12 @@ def _figures(args, n, n5, meta, t_start, timings, later, plt):
         )
         _density(axes[1, col], xx, yy, d["P_A"], f"({'cd'[col]}) $P_A$, $\\omega_c={wc:g}$", 0.0, "coolwarm", r"$P_A$")
         np.savez(os.path.join(args.out, f"fig3_omega_c_{wc:g}.npz"), Omega=xx, T=yy, **d)
-    fig.suptitle(r"Seed 001 fig. 3: $\gamma_2=100$, $\omega_B=0.6$, $\gamma_1=0.01$, $\phi=\pi/2$, $r=0$, $T_1=T_2=T$")
+    fig.suptitle(
+        r"Seed 001 fig. 3: $\gamma_2=100$, $\omega_B=0.6$, $\gamma_1=0.01$, $\phi=\pi/2$, $r=0$, $T_1=T_2=T$"
+        + "\n"
+        + r"dashed: $Q_{P_A}=2$ (TUR bound; white in the colour scale), $P_A=0$",
+        fontsize=10,
+    )
     fig.tight_layout()
     save_figure(fig, args.out, "fig3")  # data: one fig3_omega_c_<wc>.npz per column (above)
     meta["figures"]["fig3"] = dict(
@@ -555,6 +585,15 @@ def _figures(args, n, n5, meta, t_start, timings, later, plt):
             **{f"pearson_gamma2_{g:g}": v for g, v in pearson.items()},
         ),
     )
+    meta["figures"]["fig2"] = dict(
+        omega_range=[float(ws[0]), float(ws[-1])],
+        eigenvalue="largest-modulus eigenvalue of chi''(omega), normalised per gamma2",
+        gamma2_eigenvalue=[float(g) for g in eig],
+        T2_range=[float(t2s[0]), float(t2s[-1])],
+        Omega=1.0,
+        pearson_at_T2_min={f"{g:g}": _sig(v[0]) for g, v in pearson.items()},
+        pearson_at_T2_max={f"{g:g}": _sig(v[-1]) for g, v in pearson.items()},
+    )
 
     # --- Fig. 5 (two temperatures) and 6 (generalised bound) --------------
     _progress(f"[fig5] Delta T / Tbar = 1.8, {n5}x{n5} (two-temperature noise by the Matsubara series)")
@@ -580,6 +619,13 @@ def _figures(args, n, n5, meta, t_start, timings, later, plt):
     _density(axes[1, 1], xx6, yy6, d6["P_A"], r"6(b) $P_A$, $r=1/2$", 0.0, "coolwarm", r"$P_A$")
     for ax in axes[0]:
         ax.set_ylabel(r"$\bar T/\omega_A$")
+    fig.suptitle(
+        r"Seed 001 figs. 5 ($T_{1,2}=\bar T(1\pm\Delta T/2\bar T)$) and 6 ($f_B\propto\Omega^{1/2}$, $T_1=T_2=T$); "
+        r"$\gamma_2=100$, $\omega_c=1.2$"
+        + "\n"
+        + r"dashed: $Q_{P_A}=2$, $Q_{P_A}/\mathcal{V}_{P_A}=1$ (the bounds; white in the colour scales), $P_A=0$",
+        fontsize=10,
+    )
     fig.tight_layout()
     save_figure(fig, args.out, "fig5_fig6")  # data: fig5.npz, fig6.npz
     np.savez(os.path.join(args.out, "fig5.npz"), Omega=xx, Tbar=yy, **d5)
@@ -611,6 +657,13 @@ def _figures(args, n, n5, meta, t_start, timings, later, plt):
     fig.tight_layout()
     save_figure(
         fig, args.out, "fig8", data=dict(Omega=om8, **{f"eta_gamma2_{g:g}_r_{r:g}": e for (g, r), e in eta.items()})
+    )
+    peaks = {}
+    for (g2, r), e in eta.items():  # NaN where the machine is not a work-to-work converter
+        k = int(np.nanargmax(e)) if np.isfinite(e).any() else None
+        peaks[f"gamma2={g2:g}, r={r:g}"] = None if k is None else dict(eta=_sig(e[k]), Omega=_sig(om8[k]))
+    meta["figures"]["fig8"] = dict(
+        gamma1=0.001, omega_c=1.2, T=0.1, Omega_range=[float(om8[0]), float(om8[-1])], eta_max=peaks
     )
 
     if args.appendix:

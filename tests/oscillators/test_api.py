@@ -187,3 +187,8 @@ def test_figures_quick_mode(tmp_path):
     assert main(["--quick", "--n", "16", "--out", str(tmp_path)]) == 0
     for f in ("fig2.png", "fig3.png", "fig4.png", "fig5_fig6.png", "fig8.png", "figures.json", "fig3_omega_c_1.2.npz"):
         assert (tmp_path / f).exists()
+    import json
+
+    meta = json.loads((tmp_path / "figures.json").read_text())
+    assert set(meta["figures"]) >= {"fig2", "fig3", "fig4", "fig5", "fig6", "fig8"}
+    assert set(meta["timings_s"]) >= {"fig3_omega_c=1000.0", "fig3_omega_c=1.2", "fig4", "fig2", "fig5", "fig6", "fig8"}

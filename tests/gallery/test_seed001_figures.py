@@ -1,6 +1,7 @@
-"""The main job's batched evaluator (``examples.seed001.figures.evaluate``): points grouped into rows
-of one machine (the machine's poles and residues computed once per row) give the numbers of direct
-``observables`` calls, whatever the grouping and padding."""
+"""The main job (``examples.seed001.figures``): its batched evaluator (points grouped into rows of one
+machine, the machine's poles and residues computed once per row) gives the numbers of direct
+``observables`` calls, whatever the grouping and padding; its density panels put the colour scale's
+middle on the bound."""
 
 import numpy as np
 import pytest
@@ -39,3 +40,28 @@ def test_row_batched_evaluator_equals_direct_observables(isothermal):
         want = [ob.Q_l[0], ob.P_l[0], ob.P_l[1], ob.V_l[0], ob.pearson[0, 1]]
         np.testing.assert_allclose(got, np.asarray(want, dtype=float), rtol=1e-11, err_msg=f"point {i}")
         assert d["status"][i] == 0.0
+
+
+@pytest.mark.parametrize("center", [2.0, 1.0])
+def test_density_colours_are_centred_on_the_bound(center):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xx, yy = np.meshgrid(np.logspace(-2, 3, 12), np.logspace(-2, 0.3, 10))
+    z = center * xx**0.7 / yy**0.2  # spans ~4 decades above the bound and ~1.5 below: not symmetric
+    fig, ax = plt.subplots()
+    F._density(ax, xx, yy, z, "t", center, "coolwarm", "Q", log_norm=True)
+    mesh = ax.collections[0]
+    assert mesh.norm(center) == pytest.approx(0.5, abs=1e-12)  # white (the map's middle) at the bound
+    cbar = fig.axes[-1]
+    ticks = cbar.get_yticks()
+    assert np.any(np.isclose(ticks, center)) and f"{center:g}" in [t.get_text() for t in cbar.get_yticklabels()]
+    # a symmetric-log panel: ticks at 0 and every second decade, none crowded around 0
+    fig2, ax2 = plt.subplots()
+    F._density(ax2, xx, yy, (xx - 3.0) * 1e-3, "p", 0.0, "coolwarm", "P")
+    t2 = np.sort(fig2.axes[-1].get_yticks())
+    assert len(t2) == 5 and t2[2] == 0.0 and t2[3] / t2[4] == pytest.approx(1e-2)
+    plt.close(fig)
+    plt.close(fig2)
