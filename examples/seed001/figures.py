@@ -189,10 +189,16 @@ def fig2_data(n):
     return ws, eig, t2s, {g: pc[i] for i, g in enumerate(g2s)}
 
 
+# fig. 4(b): the Pearson coefficient at the caption's T = 0.1 and colder, where C -> -1 is reached
+FIG4_TEMPERATURES = (0.1, 0.01, 0.001)
+
+
 def fig4_data(n):
+    """Fig. 4 at T = 0.1 (g2s, Q_PA/2, C, C~ of eq. 25, P_A) and C at FIG4_TEMPERATURES, shape (3, n)."""
     g2s = np.logspace(-2, 3, n)
-    d = evaluate(True, "", Omega=200.0, T1=0.1, T2=0.1, gamma2=g2s)
-    return g2s, d["Q_PA"] / 2, d["pearson"], d["pearson_like"], d["P_A"]
+    t = np.asarray(FIG4_TEMPERATURES)[:, None]
+    d = evaluate(True, "", Omega=200.0, T1=t, T2=t, gamma2=g2s[None, :])
+    return g2s, d["Q_PA"][0] / 2, d["pearson"][0], d["pearson_like"][0], d["P_A"][0], d["pearson"]
 
 
 def fig8_data(n):
@@ -539,24 +545,48 @@ def _figures(args, n, n5, meta, t_start, timings, later, plt):
 
     # --- Fig. 4 -----------------------------------------------------------
     _progress("[fig4] Q_PA/2 vs Pearson coefficient at varying gamma_2")
-    g2s, q2, c, ct, pa = pending["fig4"].result()
-    fig, ax = plt.subplots(figsize=(5, 4))
+    g2s, q2, c, ct, pa, c_t = pending["fig4"].result()
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     sc = ax.scatter(c, q2, c=np.log10(g2s), s=8, cmap="viridis")
     ax.axhline(1.0, color="k", ls="--", lw=1)
     ax.set_xlabel(r"Pearson coefficient $\mathcal{C}$")
     ax.set_ylabel(r"$Q_{P_A}/2$")
     ax.set_yscale("log")
-    fig.colorbar(sc, label=r"$\log_{10}\gamma_2/\omega_A$")
-    ax.set_title(r"Seed 001 fig. 4: $T=0.1$, $\omega_c=1.2$, $\Omega=200$", fontsize=9)
+    fig.colorbar(sc, ax=ax, label=r"$\log_{10}\gamma_2/\omega_A$")
+    ax.set_title(r"(a) seed 001 fig. 4: $T=0.1$, $\omega_c=1.2$, $\Omega=200$; dashed: $Q_{P_A}=2$", fontsize=9)
+    for t, ci in zip(FIG4_TEMPERATURES, c_t):
+        ax2.semilogx(g2s, ci, label=rf"$\mathcal{{C}}$, $T={t:g}$")
+    ax2.semilogx(g2s, ct, "k--", lw=1, label=r"$\tilde{\mathcal{C}}$ (eq. 25), $T=0.1$")
+    ax2.axhline(-1.0, color="0.5", ls=":", lw=1)
+    ax2.set_xlabel(r"$\gamma_2/\omega_A$")
+    ax2.set_ylabel(r"$\mathcal{C}$, $\tilde{\mathcal{C}}$")
+    ax2.set_ylim(-1.05, 0.05)
+    ax2.legend(fontsize=8)
+    ax2.set_title(r"(b) where $\mathcal{C}\to-1$: only as $T\to0$ (dotted: $-1$)", fontsize=9)
     fig.tight_layout()
-    save_figure(fig, args.out, "fig4", data=dict(gamma2=g2s, Q_PA_half=q2, pearson=c, pearson_like=ct, P_A=pa))
+    save_figure(
+        fig,
+        args.out,
+        "fig4",
+        data=dict(
+            gamma2=g2s,
+            Q_PA_half=q2,
+            pearson=c,
+            pearson_like=ct,
+            P_A=pa,
+            T_values=np.asarray(FIG4_TEMPERATURES),
+            pearson_T=c_t,
+        ),
+    )
     meta["figures"]["fig4"] = dict(
         T=0.1,
         omega_c=1.2,
         Omega=200.0,
         gamma2_range=[1e-2, 1e3],
-        Q_PA_half_at_gamma2_max=float(q2[-1]),
-        pearson_at_gamma2_max=float(c[-1]),
+        Q_PA_half_at_gamma2_max=_sig(q2[-1]),
+        pearson_at_gamma2_max=_sig(c[-1]),
+        pearson_like_at_gamma2_max=_sig(ct[-1]),
+        pearson_at_gamma2_max_by_T={f"{t:g}": _sig(ci[-1]) for t, ci in zip(FIG4_TEMPERATURES, c_t)},
     )
 
     # --- Fig. 2 -----------------------------------------------------------
