@@ -3,6 +3,7 @@ the appendix figures (7, 9, 10) with the page, and (slow) the whole quick galler
 
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -61,6 +62,11 @@ def test_quick_appendix_gallery_files_values_and_page(tmp_path):
     md = (tmp_path / "GALLERY.md").read_text()
     assert page.count("<h2>") == len(FIGURES) and "fig10.png" in page and "not generated in this run" in page
     assert CAPTIONS[("001", 9)][:60] in md
+    # the page renders offline: formulas are inline SVG (matplotlib's mathtext), no script, no CDN,
+    # the captions' **bold** is bold, and claim numbers are rounded
+    assert "<script" not in page and "cdn" not in page.lower() and "**" not in page
+    assert page.count("<img class='math'") >= 20 and "$" not in page.split("<body>")[1]
+    assert not re.search(r"\d\.\d{10,}", "".join(c["text"] for r in rec["figures"] for c in r["claims"]))
     verdicts = {(r["seed"], r["fig"]): [c["verdict"] for c in r["claims"]] for r in rec["figures"]}
     assert verdicts[("001", 7)] == ["agrees"] and verdicts[("001", 9)] == ["agrees"]
     assert json.load(open(tmp_path / "gallery.json"))["units"] == ["001-appendix"]
@@ -73,3 +79,12 @@ def test_whole_quick_gallery(tmp_path):
     missing = [r["png"] for r in rec["figures"] if not r["exists"]]
     assert not missing
     assert os.path.exists(tmp_path / "index.html")
+
+
+def test_caption_html_formulas_and_bold_spanning_them():
+    from examples.gallery._reproduce import _rich_html
+
+    h = _rich_html("**Bold with $\\gamma_2 = 100$ inside.** Then $Q_{P_A} < 2$ & <tags>.")
+    assert h.startswith("<b>Bold with <img class='math'") and h.count("<img class='math'") == 2
+    assert "</b> Then" in h and "&amp; &lt;tags&gt;." in h and "$" not in h.replace("&#x27;", "")
+    assert "alt='\\gamma_2 = 100'" in h
