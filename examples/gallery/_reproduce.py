@@ -284,7 +284,17 @@ def _claims_004(root, fig):
     if fig == 3 and "fig2" in rec:
         r = rec["fig2"]
         out.append(
-            ("n/a", f"largest qubit ergotropies {r['max_ergotropy_qubit1']:.3g}, {r['max_ergotropy_qubit2']:.3g}")
+            (
+                "n/a",
+                f"largest single-qubit ergotropies {r['max_ergotropy_qubit1']:.3g}, {r['max_ergotropy_qubit2']:.3g}"
+                + (
+                    f" (round-off floor {r['ergotropy_floor_qubits']:.0e}: zero within rounding); the two-qubit "
+                    "ergotropy is zero within rounding from beta2/beta1 = "
+                    + _num(r["qubits_ergotropy_zero_from_ratio"])
+                    if "ergotropy_floor_qubits" in r
+                    else ""
+                ),
+            )
         )
     if fig in (4, 5) and "fig4_fig5" in rec:
         r = rec["fig4_fig5"]

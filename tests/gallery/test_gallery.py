@@ -88,3 +88,16 @@ def test_caption_html_formulas_and_bold_spanning_them():
     assert h.startswith("<b>Bold with <img class='math'") and h.count("<img class='math'") == 2
     assert "</b> Then" in h and "&amp; &lt;tags&gt;." in h and "$" not in h.replace("&#x27;", "")
     assert "alt='\\gamma_2 = 100'" in h
+
+
+def test_ergotropy_round_off_floor_hides_rounding_not_physics():
+    from examples.seed004.figures import above_floor, roundoff_floor
+
+    eps = float(np.finfo(np.float64).eps)
+    floor = roundoff_floor(4, 7.0)
+    assert floor == pytest.approx(16 * 4 * eps * 7.0) and 1e-14 < floor < 1e-12
+    # the seed-004 fig. 3 two-qubit ergotropies: physics above, +-1e-15 rounding below the floor
+    e = np.array([1.98, 0.232, -8.88e-16, 0.0, 8.88e-16, 1.78e-15])
+    drawn = above_floor(e, floor)
+    np.testing.assert_array_equal(drawn[:2], e[:2])
+    assert np.all(np.isnan(drawn[2:]))
