@@ -311,7 +311,13 @@ def _claims_004(root, fig):
             (
                 "n/a",
                 f"truncation L = {r['truncation']}, steady-state population at the edges "
-                f"{r['steady_state_edge_population']:.2g}; <L_z>(t) = "
+                f"{r['steady_state_edge_population']:.2g}"
+                + (
+                    ""
+                    if r.get("steady_state_converged", True)
+                    else " (above 1e-6: not a steady state of the device, drawn dashed with a warning)"
+                )
+                + "; <L_z>(t) = "
                 + ", ".join(f"{v:.3g}" for v in r["mean_lz_vs_time"]),
             )
         )

@@ -22,6 +22,8 @@ from .._cli import figure_parser, subset
 
 FIG2 = dict(b1=4.0, b2=10.0, beta1=0.1, beta_r=0.09, g=1.0, chi=0.0, lam=0.1, gamma=5e-5, inertia=1.0)
 FIG4 = dict(FIG2, g=0.5)
+# largest rotor population at the truncation edge |l| = L of a state drawn as the steady state
+SS_EDGE_TOL = 1e-6
 FIG6 = dict(b1=10.0, b2=10.0, beta1=0.1, beta2=0.02, beta_r=0.09, g=1.0, chi=0.0, lam=0.1, gamma=5e-4, inertia=1.0)
 
 
@@ -233,10 +235,24 @@ def fig6_fig7(out, quick, log, record):
         pops = np.asarray(ev.rotor_populations)
         for k, t in enumerate(ts):
             ax.plot(ls[sel], pops[k][sel], "o-", ms=3, label=f"t={t:g}")
-        ax.plot(ls[sel], pss[sel], "s-", color="red", ms=4, label="steady state")
+        # a stationary state of the truncated box whose population reaches the edge |l| = L is not a
+        # steady state of the device: drawn dashed, with a warning on the figure itself
+        edge = float(pss[0] + pss[-1])
+        converged = edge <= SS_EDGE_TOL
+        ss_label = "steady state" if converged else f"stationary state of the box (edge population {edge:.1g})"
+        ax.plot(ls[sel], pss[sel], "s-" if converged else "s--", color="red", ms=4, label=ss_label)
+        title = ("with" if load else "without") + " load"
+        if not converged:
+            why = (
+                "no steady state: without a load the rotor keeps accelerating,\nthe box's stationary state sits at "
+                f"its edge |l| = L = {L}"
+                if not load
+                else f"truncation L = {L} too small: edge population {edge:.1g} > {SS_EDGE_TOL:g}"
+            )
+            title += "\nwarning: " + why
         ax.set_xlabel("l")
         ax.set_ylabel(r"$\langle l|\rho_r|l\rangle$")
-        ax.set_title(("with" if load else "without") + " load")
+        ax.set_title(title, fontsize=9, color="black" if converged else "darkred")
         ax.legend(fontsize=7)
         fig.tight_layout()
         save_figure(fig, out, name)
@@ -246,7 +262,8 @@ def fig6_fig7(out, quick, log, record):
             params=dict(FIG6, gamma=FIG6["gamma"] if load else 0.0),
             truncation=L,
             times=ts.tolist(),
-            steady_state_edge_population=float(pss[0] + pss[-1]),
+            steady_state_edge_population=edge,
+            steady_state_converged=converged,
             mean_lz_vs_time=np.asarray(ev.lz).tolist(),
         )
     data["fig67_l"] = np.arange(-L, L + 1)

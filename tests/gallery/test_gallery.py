@@ -79,6 +79,14 @@ def test_whole_quick_gallery(tmp_path):
     missing = [r["png"] for r in rec["figures"] if not r["exists"]]
     assert not missing
     assert os.path.exists(tmp_path / "index.html")
+    rotor = json.load(open(tmp_path / "seed004" / "rotor_figures.json"))
+    # fig. 6 has no load: the rotor keeps accelerating, its "steady state" is the box's edge -- flagged
+    assert rotor["fig6"]["steady_state_converged"] is False and rotor["fig6"]["steady_state_edge_population"] > 0.1
+    # fig. 3: the two-qubit ergotropy is zero within rounding over part of the range, with its floor stated
+    assert (
+        rotor["fig2"]["qubits_ergotropy_zero_from_ratio"] is not None
+        and rotor["fig2"]["ergotropy_floor_qubits"] < 1e-12
+    )
 
 
 def test_caption_html_formulas_and_bold_spanning_them():
