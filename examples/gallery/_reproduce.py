@@ -382,10 +382,8 @@ def _rich_html(text):
     formulas = _MATH.findall(text)
     marked = _MATH.sub("\x00", text)  # one placeholder per formula, in order
     body = _BOLD.sub(r"<b>\1</b>", html.escape(marked))
-    pieces = body.split("\x00")
-    return "".join(
-        p + (_math_svg(f) if i < len(formulas) else "") for i, (p, f) in enumerate(zip(pieces, formulas + [""]))
-    )
+    first, *rest = body.split("\x00")  # len(rest) == len(formulas)
+    return first + "".join(_math_svg(f) + p for f, p in zip(formulas, rest))
 
 
 def _write_page(root, rows, quick, timings):

@@ -173,8 +173,6 @@ _CHI_EIG = jax.jit(jax.vmap(lambda medium, w: medium.chi_imag_eig(w), in_axes=(N
 
 
 def fig2_data(n):
-    import jaxqtm.oscillators as osc
-
     ws = np.linspace(0.0, 1.6, 40 * n // 8 + 1)
     eig = {}
     for g2 in (0.01, 100.0):
